@@ -1,0 +1,167 @@
+"""All thresholds in one frozen, self-validating configuration object.
+
+Defaults follow published practice (see DESIGN.md, "Behaviours and their default parameters").
+A TOML file overrides any subset::
+
+    [loitering]
+    min_hours = 6
+
+    [dark_period]
+    min_gap_hours = 12
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used; the message says which and why."""
+
+
+def _positive(owner: object, *names: str) -> None:
+    for name in names:
+        value = getattr(owner, name)
+        if not value > 0:
+            raise ConfigError(f"{type(owner).__name__}.{name} must be > 0, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingConfig:
+    lateness_seconds: float = 60.0  # out-of-order tolerance per vessel, in event time
+    history_size: int = 256  # recent fixes kept per vessel
+    multipart_window: int = 100  # sentences a multipart message may take to complete
+
+    def __post_init__(self) -> None:
+        if self.lateness_seconds < 0:
+            raise ConfigError("tracking.lateness_seconds must be >= 0")
+        _positive(self, "history_size", "multipart_window")
+
+
+@dataclass(frozen=True, slots=True)
+class LoiteringConfig:
+    max_speed_knots: float = 2.0
+    min_hours: float = 4.0
+    max_radius_km: float = 5.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "max_speed_knots", "min_hours", "max_radius_km")
+
+
+@dataclass(frozen=True, slots=True)
+class DarkPeriodConfig:
+    min_gap_hours: float = 6.0
+    #: A gap must also be this many times the vessel's own usual reporting interval.
+    interval_factor: float = 4.0
+    #: Reports needed before a vessel counts as a regular reporter.
+    min_reports: int = 10
+
+    def __post_init__(self) -> None:
+        _positive(self, "min_gap_hours", "interval_factor", "min_reports")
+
+
+@dataclass(frozen=True, slots=True)
+class PositionJumpConfig:
+    max_speed_knots: float = 50.0
+    #: Shorter hops are GPS noise or time jitter, not jumps.
+    min_distance_km: float = 1.0
+    #: Time differences are floored at this many seconds (receive times carry jitter).
+    min_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "max_speed_knots", "min_distance_km", "min_seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class PortCallConfig:
+    max_speed_knots: float = 0.5  # a stop
+    min_gap_hours: float = 1.0  # or silence of at least this long inside the zone
+    exit_minutes: float = 15.0  # outside for this long before the call ends (hysteresis)
+
+    def __post_init__(self) -> None:
+        _positive(self, "max_speed_knots", "min_gap_hours", "exit_minutes")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """Weights of the 0..100 score: base per alert type, plus magnitude, zone and history."""
+
+    base: dict[str, float] = field(
+        default_factory=lambda: {
+            "loitering": 35.0,
+            "dark_period": 40.0,
+            "encounter": 50.0,
+            "position_jump": 30.0,
+            "zone_entry": 45.0,
+            "zone_exit": 15.0,
+            "port_call": 5.0,
+            "identity_change": 30.0,
+            "invalid_identity": 25.0,
+        }
+    )
+    magnitude_weight: float = 30.0  # most a behaviour's size can add
+    zone_risk_weight: float = 20.0  # a zone with risk 1.0 adds this much
+    history_weight: float = 10.0  # added per other behaviour of the vessel in the window
+    history_hours: float = 72.0
+
+    def __post_init__(self) -> None:
+        for name, value in self.base.items():
+            if not 0 <= value <= 100:
+                raise ConfigError(f"scoring.base.{name} must be within 0..100, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every threshold the engine uses. Build with ``Config()`` or ``load_config(path)``."""
+
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    loitering: LoiteringConfig = field(default_factory=LoiteringConfig)
+    dark_period: DarkPeriodConfig = field(default_factory=DarkPeriodConfig)
+    position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
+    port_call: PortCallConfig = field(default_factory=PortCallConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+
+
+def config_from_dict(data: dict[str, Any], origin: str = "configuration") -> Config:
+    """Overlay a nested mapping (as read from TOML) on the defaults, rejecting unknown keys."""
+    config = Config()
+    sections = {f.name for f in fields(Config)}
+    changes: dict[str, Any] = {}
+    for section, values in data.items():
+        if section not in sections:
+            raise ConfigError(
+                f"{origin}: unknown section [{section}]; known: {', '.join(sorted(sections))}"
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"{origin}: [{section}] must be a table")
+        current = getattr(config, section)
+        known = {f.name for f in fields(current)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(
+                f"{origin}: unknown key(s) {', '.join(sorted(unknown))} in [{section}]; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        if section == "scoring" and "base" in values:
+            values = {**values, "base": {**current.base, **values["base"]}}
+        try:
+            changes[section] = replace(current, **values)
+        except TypeError as err:
+            raise ConfigError(f"{origin}: [{section}]: {err}") from err
+    return replace(config, **changes)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a TOML file of overrides. Raises ``ConfigError`` naming the file on any problem."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+    return config_from_dict(data, str(path))

@@ -1,0 +1,106 @@
+"""Loitering: a mean speed under ``max_speed_knots`` for ``min_hours``, within ``max_radius_km``
+of where it began, outside ports and anchorages (after Global Fishing Watch: < 2 kn, ≥ 4 h).
+
+An episode grows fix by fix while the vessel stays near its first fix, its running mean speed
+stays under the limit and it is not in a harbour. It opens once it has lasted ``min_hours`` and
+closes at the first fix that breaks it, with duration, mean speed and the farthest drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.alerts import AlertType, Finding, Status
+from models.config import LoiteringConfig
+from models.detectors.base import Observation, harbour_of
+from models.geo import SECONDS_PER_HOUR, distance_km, knots
+
+
+@dataclass(slots=True)
+class LoiterState:
+    start_t: float | None = None  # first fix of the candidate episode
+    start_lat: float = 0.0
+    start_lon: float = 0.0
+    last_t: float = 0.0
+    speed_sum: float = 0.0
+    count: int = 0
+    max_drift_km: float = 0.0
+    open: bool = False
+
+
+class Loitering:
+    name = "loitering"
+
+    def __init__(self, config: LoiteringConfig) -> None:
+        self.config = config
+        self._min_seconds = config.min_hours * SECONDS_PER_HOUR
+
+    def initial(self) -> LoiterState:
+        return LoiterState()
+
+    def due(self, state: LoiterState) -> float | None:
+        return None
+
+    def tick(
+        self, state: LoiterState, mmsi: int, watermark: float
+    ) -> tuple[LoiterState, list[Finding]]:
+        return state, []
+
+    def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
+        fix = obs.fix
+        speed = fix.speed
+        if speed is None:
+            previous = obs.previous
+            if previous is None:
+                return state, []
+            km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
+            speed = knots(km, fix.t - previous.t)
+        limit = self.config.max_speed_knots
+        qualifies = speed < limit and harbour_of(obs.zones) is None
+        findings: list[Finding] = []
+        if state.start_t is not None:
+            drift = distance_km(state.start_lat, state.start_lon, fix.lat, fix.lon)
+            mean = (state.speed_sum + speed) / (state.count + 1)
+            if qualifies and drift <= self.config.max_radius_km and mean < limit:
+                state.speed_sum += speed
+                state.count += 1
+                state.last_t = fix.t
+                state.max_drift_km = max(state.max_drift_km, drift)
+                if not state.open and fix.t - state.start_t >= self._min_seconds:
+                    state.open = True
+                    findings.append(self._finding(state, obs.mmsi, Status.OPEN))
+                return state, findings
+            if state.open:
+                findings.append(self._finding(state, obs.mmsi, Status.CLOSED))
+        state = LoiterState()
+        if qualifies:
+            state.start_t, state.start_lat, state.start_lon = fix.t, fix.lat, fix.lon
+            state.last_t, state.speed_sum, state.count = fix.t, speed, 1
+        return state, findings
+
+    def _finding(self, state: LoiterState, mmsi: int, status: Status) -> Finding:
+        assert state.start_t is not None
+        hours = (state.last_t - state.start_t) / SECONDS_PER_HOUR
+        mean = state.speed_sum / max(state.count, 1)
+        closed = status is Status.CLOSED
+        return Finding(
+            type=AlertType.LOITERING,
+            status=status,
+            mmsi=mmsi,
+            start=state.start_t,
+            end=state.last_t if closed else None,
+            lat=state.start_lat,
+            lon=state.start_lon,
+            evidence={
+                "duration_hours": round(hours, 2),
+                "mean_speed_knots": round(mean, 2),
+                "max_drift_km": round(state.max_drift_km, 2),
+                "reports": state.count,
+            },
+            magnitude=hours / self.config.min_hours,
+            summary=(
+                f"Loitering {'for' if closed else 'for at least'} {hours:.1f} h at "
+                f"{mean:.1f} kn mean speed within {state.max_drift_km:.1f} km, "
+                "outside any port or anchorage"
+            ),
+        )

@@ -1,0 +1,99 @@
+"""Position jumps: consecutive positions no ship could connect, or coordinates off the globe.
+
+A jump is reported when the implied speed between a vessel's previous and current fix exceeds
+``max_speed_knots`` (50 kn by default; Global Fishing Watch's segmenter gates at 25–100 kn) over at
+least ``min_distance_km``. Time differences are floored at ``min_seconds`` because receive times
+jitter. Each jump is an instant event: one finding, already closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.alerts import AlertType, Finding, Status
+from models.config import PositionJumpConfig
+from models.detectors.base import Fix, Observation
+from models.geo import distance_km, knots
+from models.records import iso_utc
+
+
+@dataclass(slots=True)
+class JumpState:
+    """Nothing to remember beyond the previous fix, which every observation carries."""
+
+    jumps: int = 0
+
+
+class PositionJump:
+    name = "position_jump"
+
+    def __init__(self, config: PositionJumpConfig) -> None:
+        self.config = config
+
+    def initial(self) -> JumpState:
+        return JumpState()
+
+    def due(self, state: JumpState) -> float | None:
+        return None
+
+    def tick(
+        self, state: JumpState, mmsi: int, watermark: float
+    ) -> tuple[JumpState, list[Finding]]:
+        return state, []
+
+    def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
+        previous, fix = obs.previous, obs.fix
+        if previous is None:
+            return state, []
+        km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
+        if km < self.config.min_distance_km:
+            return state, []
+        seconds = max(fix.t - previous.t, self.config.min_seconds)
+        implied = knots(km, seconds)
+        if implied <= self.config.max_speed_knots:
+            return state, []
+        state.jumps += 1
+        return state, [self._jump(obs.mmsi, previous, fix, km, fix.t - previous.t, implied)]
+
+    def _jump(
+        self, mmsi: int, previous: Fix, fix: Fix, km: float, seconds: float, implied: float
+    ) -> Finding:
+        return Finding(
+            type=AlertType.POSITION_JUMP,
+            status=Status.CLOSED,
+            mmsi=mmsi,
+            start=fix.t,
+            end=fix.t,
+            lat=fix.lat,
+            lon=fix.lon,
+            evidence={
+                "distance_km": round(km, 2),
+                "seconds": round(seconds, 1),
+                "implied_speed_knots": round(implied, 1),
+                "from_lat": round(previous.lat, 6),
+                "from_lon": round(previous.lon, 6),
+                "from_time": iso_utc(previous.t),
+            },
+            magnitude=implied / self.config.max_speed_knots,
+            summary=(
+                f"Position jumped {km:.1f} km in {seconds:.0f} s "
+                f"(implied {implied:.0f} kn, limit {self.config.max_speed_knots:.0f} kn)"
+            ),
+        )
+
+    def impossible(
+        self, mmsi: int, timestamp: float, lat: float, lon: float, last: Fix | None
+    ) -> Finding:
+        """A report whose coordinates lie off the globe (and are not the 91/181 sentinels)."""
+        return Finding(
+            type=AlertType.POSITION_JUMP,
+            status=Status.CLOSED,
+            mmsi=mmsi,
+            start=timestamp,
+            end=timestamp,
+            lat=None if last is None else last.lat,
+            lon=None if last is None else last.lon,
+            evidence={"reported_lat": lat, "reported_lon": lon, "impossible_coordinates": True},
+            magnitude=1.0,
+            summary=f"Impossible coordinates reported (lat {lat:.4f}, lon {lon:.4f})",
+        )

@@ -1,0 +1,88 @@
+"""Zone entry and exit: the first report inside, then the first report outside, a ``restricted``
+or ``protected`` zone (EMSA "area entry"). Both are instant events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.alerts import AlertType, Finding, Status, ZoneRef
+from models.detectors.base import Observation, zone_ref
+
+
+@dataclass(slots=True)
+class TransitState:
+    #: zone id -> (name, kind, risk, entered at) for every watched zone the vessel is inside.
+    inside: dict[str, tuple[str, str, float | None, float]] = field(default_factory=dict)
+
+
+class ZoneTransit:
+    name = "zone_transit"
+
+    def initial(self) -> TransitState:
+        return TransitState()
+
+    def due(self, state: TransitState) -> float | None:
+        return None
+
+    def tick(
+        self, state: TransitState, mmsi: int, watermark: float
+    ) -> tuple[TransitState, list[Finding]]:
+        return state, []
+
+    def step(self, state: TransitState, obs: Observation) -> tuple[TransitState, list[Finding]]:
+        watched = [zone for zone in obs.zones if zone.raises_entry]
+        if not watched and not state.inside:
+            return state, []
+        fix = obs.fix
+        findings: list[Finding] = []
+        now = {zone.id for zone in watched}
+        for zone_id in sorted(set(state.inside) - now):
+            name, kind, risk, entered = state.inside.pop(zone_id)
+            ref = ZoneRef(zone_id, name, kind, risk)
+            hours = (fix.t - entered) / 3600.0
+            findings.append(
+                self._event(
+                    AlertType.ZONE_EXIT,
+                    obs,
+                    ref,
+                    {"hours_inside": round(hours, 2)},
+                    f"Left {kind.replace('_', ' ')} zone {name} after {hours:.1f} h inside",
+                )
+            )
+        for zone in sorted(watched, key=lambda z: z.id):
+            if zone.id in state.inside:
+                continue
+            state.inside[zone.id] = (zone.name, zone.kind.value, zone.risk, fix.t)
+            speed = fix.speed
+            findings.append(
+                self._event(
+                    AlertType.ZONE_ENTRY,
+                    obs,
+                    zone_ref(zone),
+                    {"speed_knots": speed, "course": fix.course},
+                    f"Entered {zone.kind.value.replace('_', ' ')} zone {zone.name}",
+                )
+            )
+        return state, findings
+
+    @staticmethod
+    def _event(
+        kind: AlertType,
+        obs: Observation,
+        ref: ZoneRef,
+        evidence: dict[str, float | None],
+        text: str,
+    ) -> Finding:
+        fix = obs.fix
+        return Finding(
+            type=kind,
+            status=Status.CLOSED,
+            mmsi=obs.mmsi,
+            start=fix.t,
+            end=fix.t,
+            lat=fix.lat,
+            lon=fix.lon,
+            zone=ref,
+            evidence=dict(evidence),
+            summary=text,
+        )

@@ -1,0 +1,164 @@
+"""The engine: per-vessel steps from ordered reports to scored alerts.
+
+``Engine`` holds configuration, zones and detectors, and no mutable state: every call takes the
+``VesselState`` it works on. ``Fleet`` (models/fleet.py) drives it over many vessels with
+reordering and a watermark; the replay runner and the streaming agents both go through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from models.alerts import Alert, Finding, Status, VesselInfo, alert_id
+from models.config import Config
+from models.detectors.base import Detector, Fix, Observation
+from models.detectors.dark_period import DarkPeriod
+from models.detectors.loitering import Loitering
+from models.detectors.port_call import PortCall
+from models.detectors.position_jump import PositionJump
+from models.detectors.zone_transit import ZoneTransit
+from models.records import PositionReport, StaticReport
+from models.scoring import explain, score_finding
+from models.track import Pending, VesselState
+from zones.flags import flag_for_mmsi
+from zones.index import ZoneIndex
+from zones.model import Zone
+
+FlagLookup = Callable[[int], str | None]
+
+_RECENT_KEPT = 32
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config | None = None,
+        zones: ZoneIndex | None = None,
+        flag_of: FlagLookup = flag_for_mmsi,
+    ) -> None:
+        self.config = config or Config()
+        self.zones = zones if zones is not None else ZoneIndex()
+        self.flag_of = flag_of
+        self.jump = PositionJump(self.config.position_jump)
+        self.dark = DarkPeriod(self.config.dark_period)
+        self.detectors: tuple[Detector[Any], ...] = (
+            self.jump,
+            self.dark,
+            Loitering(self.config.loitering),
+            ZoneTransit(),
+            PortCall(self.config.port_call),
+        )
+        self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
+
+    # -- vessels ------------------------------------------------------------------------------
+
+    def new_vessel(self, mmsi: int) -> VesselState:
+        state = VesselState(mmsi)
+        state.identity = VesselInfo(flag=self.flag_of(mmsi))
+        state.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        return state
+
+    def zones_of(self, reports: Sequence[PositionReport]) -> list[tuple[Zone, ...]]:
+        """The zones each report's position lies in, matched in one batch."""
+        if not reports or not len(self.zones):
+            return [()] * len(reports)
+        lon = np.fromiter((r.lon for r in reports), dtype=np.float64, count=len(reports))
+        lat = np.fromiter((r.lat for r in reports), dtype=np.float64, count=len(reports))
+        cache = self._zone_tuples
+        every = self.zones.zones
+        result: list[tuple[Zone, ...]] = []
+        for hit in self.zones.match(lon, lat):
+            zones = cache.get(hit)
+            if zones is None:
+                zones = cache[hit] = tuple(every[i] for i in hit)
+            result.append(zones)
+        return result
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def observe(self, vessel: VesselState, entry: Pending) -> list[Alert]:
+        """Apply one report, in event-time order, to its vessel."""
+        report = entry.report
+        if isinstance(report, StaticReport):
+            vessel.learn(report, None)
+            return []
+        if report.impossible:
+            assert report.lat is not None
+            assert report.lon is not None
+            finding = self.jump.impossible(
+                vessel.mmsi, entry.timestamp, report.lat, report.lon, vessel.last_fix
+            )
+            return [self.alert(vessel, finding)]
+        if report.lat is None or report.lon is None:
+            return []
+        last = vessel.last_fix
+        if last is not None and last.t == entry.timestamp and last.lat == report.lat:
+            return []  # the same report heard by a second receiver
+        fix = Fix(entry.timestamp, report.lat, report.lon, report.speed, report.course)
+        obs = Observation(vessel.mmsi, fix, last, entry.zones)
+        alerts: list[Alert] = []
+        states = vessel.detectors
+        for detector in self.detectors:
+            states[detector.name], findings = detector.step(states[detector.name], obs)
+            for finding in findings:
+                alerts.append(self.alert(vessel, finding))
+        vessel.remember(fix, self.config.tracking.history_size)
+        return alerts
+
+    def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:
+        """Event time has reached ``watermark`` with no new report from this vessel."""
+        alerts: list[Alert] = []
+        states = vessel.detectors
+        for detector in self.detectors:
+            due = detector.due(states[detector.name])
+            if due is None or due > watermark:
+                continue
+            states[detector.name], findings = detector.tick(
+                states[detector.name], vessel.mmsi, watermark
+            )
+            alerts.extend(self.alert(vessel, finding) for finding in findings)
+        return alerts
+
+    def due(self, vessel: VesselState) -> float | None:
+        """When this vessel next needs a tick: its earliest detector timer or held report."""
+        times = [
+            due
+            for detector in self.detectors
+            if (due := detector.due(vessel.detectors[detector.name])) is not None
+        ]
+        if vessel.pending:
+            times.append(vessel.pending[0].timestamp)
+        return min(times) if times else None
+
+    # -- alerts ---------------------------------------------------------------------------------
+
+    def alert(self, vessel: VesselState, finding: Finding) -> Alert:
+        scoring = self.config.scoring
+        window = finding.start - scoring.history_hours * 3600.0
+        recent = tuple(kind for kind, start in vessel.recent if start >= window)
+        score = score_finding(finding, recent, scoring)
+        marker = (finding.type.value, finding.start)
+        if finding.status is not Status.UPDATE and marker not in vessel.recent:
+            vessel.recent.append(marker)
+            if len(vessel.recent) > _RECENT_KEPT:
+                del vessel.recent[0]
+        return Alert(
+            alert_id=alert_id(finding),
+            type=finding.type,
+            status=finding.status,
+            mmsi=finding.mmsi,
+            other_mmsi=finding.other_mmsi,
+            vessel=vessel.identity,
+            start=finding.start,
+            end=finding.end,
+            lat=finding.lat,
+            lon=finding.lon,
+            zone=finding.zone,
+            severity=score.severity,
+            score=score.value,
+            explanation=explain(finding, score),
+            evidence=finding.evidence,
+        )

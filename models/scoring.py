@@ -1,0 +1,67 @@
+"""One scoring module for every alert: severity, a 0..100 score and the factors that raised it.
+
+score = base[type]
+      + magnitude_weight × min(1, (magnitude − 1) / 3)    (4× the threshold gives the full weight)
+      + zone_risk_weight × zone.risk
+      + history_weight × (other behaviours of the vessel within history_hours, at most 3)
+
+Every term is monotone: a longer gap, a riskier zone or a busier history never lowers a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.alerts import Finding, Severity
+from models.config import ScoringConfig
+
+_BANDS: tuple[tuple[float, Severity], ...] = (
+    (80.0, Severity.CRITICAL),
+    (60.0, Severity.HIGH),
+    (40.0, Severity.MEDIUM),
+    (20.0, Severity.LOW),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: int
+    severity: Severity
+    factors: tuple[str, ...]
+
+
+def severity_of(score: float) -> Severity:
+    for floor, severity in _BANDS:
+        if score >= floor:
+            return severity
+    return Severity.INFO
+
+
+def score_finding(
+    finding: Finding, recent_behaviours: tuple[str, ...], config: ScoringConfig
+) -> Score:
+    """Score ``finding``; ``recent_behaviours`` are the vessel's other alert types in the window."""
+    factors: list[str] = []
+    total = config.base.get(finding.type.value, 20.0)
+    size = min(1.0, max(0.0, (finding.magnitude - 1.0) / 3.0))
+    if size > 0:
+        total += config.magnitude_weight * size
+        factors.append(f"{finding.magnitude:.1f}× the threshold")
+    zone = finding.zone
+    if zone is not None and zone.risk:
+        total += config.zone_risk_weight * zone.risk
+        factors.append(f"inside {zone.name} (zone risk {zone.risk:.1f})")
+    others = sorted(set(recent_behaviours) - {finding.type.value})
+    if others:
+        total += config.history_weight * min(3, len(others))
+        factors.append("recent " + ", ".join(b.replace("_", " ") for b in others))
+    value = round(min(100.0, max(0.0, total)))
+    return Score(value, severity_of(value), tuple(factors))
+
+
+def explain(finding: Finding, score: Score) -> str:
+    """One human sentence: what happened, then what raised the score."""
+    sentence = finding.summary or finding.type.value.replace("_", " ")
+    if score.factors:
+        sentence += "; raised by " + "; ".join(score.factors)
+    return sentence + "."

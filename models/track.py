@@ -1,0 +1,87 @@
+"""Per-vessel state: everything the engine remembers about one MMSI, in one serialisable object.
+
+The replay runner keeps these in a dict, a streaming worker in a changelog-backed table; both
+hold the same thing. Memory per vessel is bounded: ``history_size`` recent fixes, a reorder
+buffer no deeper than the lateness window (and ``MAX_PENDING``), and small detector states.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.alerts import VesselInfo
+from models.detectors.base import Fix
+from models.records import PositionReport, StaticReport
+from zones.model import Zone
+
+#: Reports held for reordering per vessel, at most; beyond it the oldest is released early.
+MAX_PENDING = 512
+
+
+@dataclass(slots=True)
+class Pending:
+    """A report waiting in the reorder buffer, with the zones its position lies in."""
+
+    timestamp: float
+    seq: int
+    report: PositionReport | StaticReport
+    zones: tuple[Zone, ...] = ()
+
+    def __lt__(self, other: Pending) -> bool:
+        return (self.timestamp, self.seq) < (other.timestamp, other.seq)
+
+
+@dataclass(slots=True)
+class VesselState:
+    mmsi: int
+    identity: VesselInfo = field(default_factory=VesselInfo)
+    last_fix: Fix | None = None
+    history: deque[Fix] = field(default_factory=deque)
+    pending: list[Pending] = field(default_factory=list)
+    max_seen: float = float("-inf")  # latest event time received for this vessel
+    released: float = float("-inf")  # event time up to which reports have been processed
+    seq: int = 0
+    detectors: dict[str, Any] = field(default_factory=dict)
+    #: (alert type, start) of this vessel's recent alerts, newest last — for scoring.
+    recent: list[tuple[str, float]] = field(default_factory=list)
+
+    def hold(self, entry: Pending) -> None:
+        bisect.insort(self.pending, entry)
+        self.max_seen = max(self.max_seen, entry.timestamp)
+
+    def release(self, until: float) -> list[Pending]:
+        """Take the held reports with event time up to ``until`` (and any over the cap)."""
+        pending = self.pending
+        cut = len(pending) - MAX_PENDING if len(pending) > MAX_PENDING else 0
+        while cut < len(pending) and pending[cut].timestamp <= until:
+            cut += 1
+        if not cut:
+            return []
+        taken = pending[:cut]
+        del pending[:cut]
+        self.released = max(self.released, taken[-1].timestamp)
+        return taken
+
+    def remember(self, fix: Fix, size: int) -> None:
+        self.history.append(fix)
+        if len(self.history) > size:
+            self.history.popleft()
+        self.last_fix = fix
+
+    def learn(self, report: StaticReport, flag: str | None) -> bool:
+        """Merge static data into the identity; True when something changed."""
+        old = self.identity
+        new = VesselInfo(
+            name=report.name or old.name,
+            imo=report.imo or old.imo,
+            callsign=report.callsign or old.callsign,
+            ship_type=report.ship_type or old.ship_type,
+            flag=old.flag or flag,
+        )
+        if new != old:
+            self.identity = new
+            return True
+        return False
