@@ -103,7 +103,7 @@ def split_line(line: str) -> tuple[list[Sentence], str]:
             trailing: float | None = None
             if pos < size and line[pos] == ",":
                 end = _next_start(line, pos + 1)
-                trailing = parse_epoch(line[pos + 1 : end])
+                trailing = _trailing_time(line[pos + 1 : end])
                 pos = end
             sentences.append(Sentence(text, tag, trailing))
             tag = None
@@ -114,6 +114,16 @@ def split_line(line: str) -> tuple[list[Sentence], str]:
             leftover.append(chunk)
         pos = end
     return sentences, " ".join(leftover)
+
+
+def _trailing_time(columns: str) -> float | None:
+    """The receive time in the columns after a checksum: a lone epoch (exactEarth) or the last
+    epoch-like column of a USCG-style trailer (``,d-080,S2118,...,1325394060``)."""
+    for column in reversed(columns.split(",")):
+        value = parse_epoch(column)
+        if value is not None and value > 100_000_000:
+            return value
+    return None
 
 
 def _next_start(line: str, pos: int) -> int:

@@ -18,15 +18,16 @@ POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
 TRACKED_TYPES = POSITION_TYPES | STATIC_TYPES
 
-#: Fewest payload bits a message of each type needs to carry the fields we read. Type 5 is
-#: often sent 2 bits short (420 of 424) by real transponders; those still decode fine.
+#: Fewest payload bits a message of each type needs to carry the fields we read (up to the
+#: heading for positions; up to the destination for type 5). Real transponders send messages a
+#: few bits short of the nominal length (163-bit type 1s, 420-bit type 5s); those decode fine.
 MIN_BITS: dict[int, int] = {
-    1: 168,
-    2: 168,
-    3: 168,
+    1: 137,
+    2: 137,
+    3: 137,
     5: 420,
-    18: 168,
-    19: 312,
+    18: 133,
+    19: 133,
     24: 160,
     27: 96,
 }

@@ -16,10 +16,10 @@ from models.alerts import Finding, Severity
 from models.config import ScoringConfig
 
 _BANDS: tuple[tuple[float, Severity], ...] = (
-    (80.0, Severity.CRITICAL),
-    (60.0, Severity.HIGH),
-    (40.0, Severity.MEDIUM),
-    (20.0, Severity.LOW),
+    (85.0, Severity.CRITICAL),
+    (65.0, Severity.HIGH),
+    (45.0, Severity.MEDIUM),
+    (25.0, Severity.LOW),
 )
 
 
@@ -44,9 +44,10 @@ def score_finding(
     factors: list[str] = []
     total = config.base.get(finding.type.value, 20.0)
     size = min(1.0, max(0.0, (finding.magnitude - 1.0) / 3.0))
-    if size > 0:
-        total += config.magnitude_weight * size
-        factors.append(f"{finding.magnitude:.1f}× the threshold")
+    added = config.magnitude_weight * size
+    total += added
+    if added >= 2.0:
+        factors.append(f"its size ({finding.magnitude:.1f}× the threshold)")
     zone = finding.zone
     if zone is not None and zone.risk:
         total += config.zone_risk_weight * zone.risk

@@ -2,8 +2,10 @@
 of where it began, outside ports and anchorages (after Global Fishing Watch: < 2 kn, ≥ 4 h).
 
 An episode grows fix by fix while the vessel stays near its first fix, its running mean speed
-stays under the limit and it is not in a harbour. It opens once it has lasted ``min_hours`` and
-closes at the first fix that breaks it, with duration, mean speed and the farthest drift.
+stays under the limit, it is not in a harbour and it is not silent for more than
+``max_gap_hours`` (what was not observed is not claimed). It opens once it has lasted
+``min_hours`` and closes at the first fix that breaks it, with duration, mean speed and the
+farthest drift.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Loitering:
     def __init__(self, config: LoiteringConfig) -> None:
         self.config = config
         self._min_seconds = config.min_hours * SECONDS_PER_HOUR
+        self._max_gap = config.max_gap_hours * SECONDS_PER_HOUR
 
     def initial(self) -> LoiterState:
         return LoiterState()
@@ -61,7 +64,8 @@ class Loitering:
         if state.start_t is not None:
             drift = distance_km(state.start_lat, state.start_lon, fix.lat, fix.lon)
             mean = (state.speed_sum + speed) / (state.count + 1)
-            if qualifies and drift <= self.config.max_radius_km and mean < limit:
+            watched = fix.t - state.last_t <= self._max_gap
+            if qualifies and watched and drift <= self.config.max_radius_km and mean < limit:
                 state.speed_sum += speed
                 state.count += 1
                 state.last_t = fix.t

@@ -4,6 +4,12 @@ A jump is reported when the implied speed between a vessel's previous and curren
 ``max_speed_knots`` (50 kn by default; Global Fishing Watch's segmenter gates at 25–100 kn) over at
 least ``min_distance_km``. Time differences are floored at ``min_seconds`` because receive times
 jitter. Each jump is an instant event: one finding, already closed.
+
+A single bad fix would otherwise raise two alerts (there and back). So jumps are measured from
+the last *trusted* fix, the anchor: after a jump the new fix is only a candidate. The next fix
+that connects to the anchor shows the candidate was an outlier (the anchor stays); one that
+connects to the candidate shows the vessel really is there (the candidate becomes the anchor);
+neither raises a new jump.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from models.records import iso_utc
 
 @dataclass(slots=True)
 class JumpState:
-    """Nothing to remember beyond the previous fix, which every observation carries."""
-
+    anchor: Fix | None = None  # the last fix known to be consistent with the track
+    candidate: Fix | None = None  # a fix that jumped away from the anchor, not yet confirmed
     jumps: int = 0
 
 
@@ -42,18 +48,28 @@ class PositionJump:
         return state, []
 
     def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
-        previous, fix = obs.previous, obs.fix
-        if previous is None:
+        fix, anchor = obs.fix, state.anchor
+        if anchor is None or self._connects(anchor, fix):
+            state.anchor, state.candidate = fix, None
             return state, []
-        km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
-        if km < self.config.min_distance_km:
+        candidate = state.candidate
+        if candidate is not None and self._connects(candidate, fix):
+            state.anchor, state.candidate = fix, None
             return state, []
-        seconds = max(fix.t - previous.t, self.config.min_seconds)
-        implied = knots(km, seconds)
-        if implied <= self.config.max_speed_knots:
-            return state, []
+        state.candidate = fix
         state.jumps += 1
-        return state, [self._jump(obs.mmsi, previous, fix, km, fix.t - previous.t, implied)]
+        km = distance_km(anchor.lat, anchor.lon, fix.lat, fix.lon)
+        seconds = fix.t - anchor.t
+        implied = knots(km, max(seconds, self.config.min_seconds))
+        return state, [self._jump(obs.mmsi, anchor, fix, km, seconds, implied)]
+
+    def _connects(self, before: Fix, after: Fix) -> bool:
+        """Could one vessel have sailed from ``before`` to ``after``?"""
+        km = distance_km(before.lat, before.lon, after.lat, after.lon)
+        if km < self.config.min_distance_km:
+            return True
+        seconds = max(after.t - before.t, self.config.min_seconds)
+        return knots(km, seconds) <= self.config.max_speed_knots
 
     def _jump(
         self, mmsi: int, previous: Fix, fix: Fix, km: float, seconds: float, implied: float

@@ -196,3 +196,26 @@ def test_distance_helper_is_consistent_with_move() -> None:
     lat, lon = move(14.0, -67.0, 33.0, 25.0)
     assert distance_km(14.0, -67.0, lat, lon) == pytest.approx(25.0, rel=1e-6)
     assert MINUTE == 60.0
+
+
+def test_loitering_is_not_claimed_across_an_unobserved_gap() -> None:
+    before = drift(T0, hours=2)
+    after = drift(T0 + 10 * HOUR, hours=2)
+    assert of_type(run(before + after), "loitering") == []
+
+
+def test_a_single_bad_fix_is_one_jump_not_two() -> None:
+    """The classic sign flip of a longitude: one bad report inside a normal track."""
+    track = voyage(MMSI, T0, 9.8, -31.74, hours=2, interval_s=60, speed=10.0)
+    bad = track[60]
+    flipped = position(MMSI, bad.timestamp, bad.lat, -bad.lon)
+    alerts = of_type(run([*track[:60], flipped, *track[61:]]), "position_jump")
+    assert len(alerts) == 1
+    assert alerts[0].lon == pytest.approx(-bad.lon)
+
+
+def test_a_real_relocation_is_one_jump() -> None:
+    first = voyage(MMSI, T0, *SEA, hours=1, interval_s=60, speed=10.0)
+    lat, lon = move(*SEA, 0.0, 300.0)
+    second = voyage(MMSI, T0 + 2 * HOUR, lat, lon, hours=1, interval_s=60, speed=10.0)
+    assert len(of_type(run(first + second), "position_jump")) == 1
