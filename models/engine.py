@@ -52,6 +52,7 @@ class Engine:
             PortCall(self.config.port_call),
         )
         self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
+        self.zone_by_id: dict[str, Zone] = {zone.id: zone for zone in self.zones.zones}
 
     # -- vessels ------------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class Engine:
             states[detector.name], findings = detector.step(states[detector.name], obs)
             for finding in findings:
                 alerts.append(self.alert(vessel, finding))
-        vessel.remember(fix, self.config.tracking.history_size)
+        vessel.remember(fix)
         return alerts
 
     def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:

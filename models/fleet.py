@@ -46,8 +46,13 @@ class Fleet:
         self._timers = TimerWheel()
         self._lateness = engine.config.tracking.lateness_seconds
 
-    def process(self, records: Sequence[Decoded]) -> list[Alert]:
-        """Feed a batch of decoded records (failures are the caller's to count)."""
+    def process(self, records: Sequence[Decoded], advance: bool = True) -> list[Alert]:
+        """Feed a batch of decoded records (failures are the caller's to count).
+
+        With ``advance`` the watermark then moves to the latest event time seen minus the
+        lateness. A caller that merges several ordered inputs (a worker reading partitions)
+        passes ``False`` and calls ``advance`` with the least of its inputs' watermarks.
+        """
         stats = self.stats
         positions = [
             r
@@ -79,8 +84,9 @@ class Fleet:
             self._release(vessel, vessel.max_seen - self._lateness, alerts)
             if timestamp > self.max_time:
                 self.max_time = timestamp
-        alerts.extend(self.advance(self.max_time - self._lateness))
         self._count(alerts)
+        if advance:
+            alerts.extend(self.advance(self.max_time - self._lateness))
         return alerts
 
     def advance(self, watermark: float) -> list[Alert]:
@@ -95,16 +101,26 @@ class Fleet:
             vessel.released = max(vessel.released, watermark)
             alerts.extend(self.engine.tick(vessel, watermark))
             self._timers.set(mmsi, self.engine.due(vessel))
+        self._count(alerts)
         return alerts
 
     def finish(self) -> list[Alert]:
         """End of input: process everything held and bring every vessel to the last event time."""
-        alerts = self.advance(self.max_time) if self.max_time > float("-inf") else []
-        self._count(alerts)
-        return alerts
+        return self.advance(self.max_time) if self.max_time > float("-inf") else []
 
     def tracked(self) -> int:
         return len(self.vessels)
+
+    def adopt(self, vessel: VesselState) -> None:
+        """Take over a vessel restored from a snapshot (a worker taking over a partition), with
+        its timers, so its silence is noticed without waiting for its next report."""
+        self.vessels[vessel.mmsi] = vessel
+        self._timers.set(vessel.mmsi, self.engine.due(vessel))
+        self.max_time = max(self.max_time, vessel.max_seen)
+
+    def forget(self, mmsi: int) -> None:
+        """Stop tracking a vessel here (its partition went to another worker)."""
+        self._timers.set(mmsi, None)
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -179,3 +179,32 @@ def zda_time(fields: list[str]) -> float | None:
     if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60):
         return None
     return whole + second
+
+
+class LineClock:
+    """The event time of whole lines, by the decoder's rules, for an edge that must stamp each
+    line it forwards (the feeder puts it in the Kafka record timestamp).
+
+    A line's own time (tag block ``c:``, trailing epoch, or the time a ``$PGHP``/``ZDA`` line
+    gives) wins; otherwise the latest time seen earlier; ``None`` before any time was seen.
+    """
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+
+    def time_of(self, line: str) -> float | None:
+        sentences, _ = split_line(line.strip())
+        for sentence in sentences:
+            own = sentence.tag.timestamp if sentence.tag is not None else None
+            if own is None:
+                own = sentence.trailing_time
+            if own is None and sentence.text.startswith("$"):
+                fields = sentence.text[1:-3].split(",")
+                if fields[0] == "PGHP":
+                    own = pghp_time(fields)
+                elif fields[0].endswith("ZDA"):
+                    own = zda_time(fields)
+            if own is not None:
+                self.last = own
+                return own
+        return self.last

@@ -1,14 +1,13 @@
 """Per-vessel state: everything the engine remembers about one MMSI, in one serialisable object.
 
 The replay runner keeps these in a dict, a streaming worker in a changelog-backed table; both
-hold the same thing. Memory per vessel is bounded: ``history_size`` recent fixes, a reorder
+hold the same thing. Memory per vessel is bounded: the last fix, a reorder
 buffer no deeper than the lateness window (and ``MAX_PENDING``), and small detector states.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +38,6 @@ class VesselState:
     mmsi: int
     identity: VesselInfo = field(default_factory=VesselInfo)
     last_fix: Fix | None = None
-    history: deque[Fix] = field(default_factory=deque)
     pending: list[Pending] = field(default_factory=list)
     max_seen: float = float("-inf")  # latest event time received for this vessel
     released: float = float("-inf")  # event time up to which reports have been processed
@@ -65,10 +63,7 @@ class VesselState:
         self.released = max(self.released, taken[-1].timestamp)
         return taken
 
-    def remember(self, fix: Fix, size: int) -> None:
-        self.history.append(fix)
-        if len(self.history) > size:
-            self.history.popleft()
+    def remember(self, fix: Fix) -> None:
         self.last_fix = fix
 
     def learn(self, report: StaticReport, flag: str | None) -> bool:

@@ -10,7 +10,7 @@ passes ``due(state)`` without a new position (silence is a behaviour too).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
 from zones.model import Zone
@@ -44,6 +44,8 @@ class Detector(Protocol[S]):
     name: str
 
     def initial(self) -> S: ...
+
+    def restore(self, data: dict[str, Any]) -> S: ...
 
     def step(self, state: S, obs: Observation) -> tuple[S, list[Finding]]: ...
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import DarkPeriodConfig
@@ -42,6 +43,10 @@ class DarkPeriod:
 
     def initial(self) -> DarkState:
         return DarkState()
+
+    def restore(self, data: dict[str, Any]) -> DarkState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        return DarkState(**data)
 
     def threshold(self, state: DarkState) -> float | None:
         """Seconds of silence that make this vessel dark, or ``None`` if it is not regular yet."""

@@ -11,6 +11,7 @@ farthest drift.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import LoiteringConfig
@@ -40,6 +41,10 @@ class Loitering:
 
     def initial(self) -> LoiterState:
         return LoiterState()
+
+    def restore(self, data: dict[str, Any]) -> LoiterState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        return LoiterState(**data)
 
     def due(self, state: LoiterState) -> float | None:
         return None

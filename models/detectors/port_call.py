@@ -7,6 +7,7 @@ keeps a ship swinging on its anchor at the zone's edge from making a dozen calls
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status, ZoneRef
 from models.config import PortCallConfig
@@ -37,6 +38,10 @@ class PortCall:
 
     def initial(self) -> PortCallState:
         return PortCallState()
+
+    def restore(self, data: dict[str, Any]) -> PortCallState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        return PortCallState(**data)
 
     def due(self, state: PortCallState) -> float | None:
         return None

@@ -15,6 +15,7 @@ neither raises a new jump.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import PositionJumpConfig
@@ -38,6 +39,15 @@ class PositionJump:
 
     def initial(self) -> JumpState:
         return JumpState()
+
+    def restore(self, data: dict[str, Any]) -> JumpState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        anchor, candidate = data.get("anchor"), data.get("candidate")
+        return JumpState(
+            anchor=None if anchor is None else Fix(*anchor),
+            candidate=None if candidate is None else Fix(*candidate),
+            jumps=int(data.get("jumps", 0)),
+        )
 
     def due(self, state: JumpState) -> float | None:
         return None

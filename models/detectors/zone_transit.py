@@ -4,6 +4,7 @@ or ``protected`` zone (EMSA "area entry"). Both are instant events."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status, ZoneRef
 from models.detectors.base import Observation, zone_ref
@@ -20,6 +21,11 @@ class ZoneTransit:
 
     def initial(self) -> TransitState:
         return TransitState()
+
+    def restore(self, data: dict[str, Any]) -> TransitState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        inside = {key: tuple(value) for key, value in data.get("inside", {}).items()}
+        return TransitState(inside=inside)
 
     def due(self, state: TransitState) -> float | None:
         return None

@@ -48,7 +48,7 @@ def test_the_example_config_in_the_readme_loads(tmp_path: Path) -> None:
     path = tmp_path / "readme.toml"
     path.write_text(block.group(1))
     config = load_config(path)
-    assert config.tracking.lateness_seconds == 300
+    assert config.tracking.lateness_seconds == 60
     assert config.dark_period.min_gap_hours == 6.0
 
 
