@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -97,4 +98,29 @@ def write_pack(
     path = tmp_path / name
     document = {"type": "FeatureCollection", "features": features}
     path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def write_layer(
+    path: Path,
+    rows: Iterable[Zone | Feature],
+    crs: str | None = "EPSG:4326",
+    layer: str | None = None,
+) -> Path:
+    """Write zones and/or raw features through GDAL (GeoPackage, Shapefile, ... by suffix).
+
+    ``crs`` is the CRS to write in: the WGS84 geometries are reprojected to it, and ``None``
+    writes none at all (a Shapefile without ``.prj``). Returns ``path``.
+    """
+    import geopandas as gpd  # only the tests of the GDAL readers need it
+
+    features = [zone_feature(row) if isinstance(row, Zone) else row for row in rows]
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    if crs is None:
+        frame = frame.set_crs(None, allow_override=True)
+    elif crs != "EPSG:4326":
+        frame = frame.to_crs(crs)
+    with warnings.catch_warnings():  # "'crs' was not provided": that is the point
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        frame.to_file(path, layer=layer)
     return path

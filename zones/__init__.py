@@ -5,6 +5,9 @@ Pure: no Kafka, no CLI, no wall clock. Typical use::
     index = load_catalogue(extra=[Path("my-zones.geojson")])
     hits = index.match(lons, lats)            # per point: indices into index.zones
     zones = index.zones_at(-66.11, 18.46)     # one point: the Zone records
+
+The shipped pack is built by ``python -m zones.build`` (``zones/data/SOURCES.md``); the land
+check for position plausibility is ``zones.land`` (imported on its own: it loads a land mask).
 """
 
 from zones.catalogue import default_pack_path, load_catalogue
@@ -12,9 +15,10 @@ from zones.errors import Problem, ZoneError, ZonePackError
 from zones.flags import flag_for_mmsi, mid_allocation, mid_of
 from zones.index import ZoneIndex
 from zones.model import Zone, ZoneKind, ZoneRef
-from zones.pack import check_pack, load_pack
+from zones.pack import PackReport, check_pack, load_pack, validate_pack
 
 __all__ = [
+    "PackReport",
     "Problem",
     "Zone",
     "ZoneError",
@@ -29,4 +33,5 @@ __all__ = [
     "load_pack",
     "mid_allocation",
     "mid_of",
+    "validate_pack",
 ]

@@ -14,7 +14,7 @@ __all__ = ["default_pack_path", "load_catalogue"]
 
 
 def default_pack_path() -> Path:
-    """The demo pack shipped with Vigilmar (WPI ports of the Caribbean)."""
+    """The shipped Caribbean and Latin-American pack, built by ``python -m zones.build``."""
     return Path(__file__).resolve().parent / "data" / "default.geojson"
 
 

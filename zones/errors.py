@@ -18,7 +18,8 @@ class Problem:
     """One thing wrong with one feature of a zone pack.
 
     ``feature`` is the 0-based position of the feature in the pack's ``features`` array (as in
-    ``jq '.features[3]'``); ``feature_id`` is its ``id`` property when it has a usable one.
+    ``jq '.features[3]'``), or in reading order for GeoPackage, Shapefile and KML (layers in
+    order); ``feature_id`` is its ``id`` property when it has a usable one.
     """
 
     feature: int

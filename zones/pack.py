@@ -1,12 +1,16 @@
-"""Reading and validating zone packs (GeoJSON FeatureCollections in WGS84 lon/lat).
+"""Reading and validating zone packs: GeoJSON, and through GDAL GeoPackage, Shapefile and KML.
 
-``check_pack`` reports every problem it finds, by feature, without raising on content;
-``load_pack`` is the strict form used by the engine. Both raise ``ZonePackError`` when the file
-cannot be read as a zone pack at all.
+``validate_pack`` reports every problem it finds, by feature, without raising on content, plus
+warnings about what it had to assume or convert (a reprojection, a missing CRS);
+``check_pack`` is its short form (zones and problems); ``load_pack`` is the strict form used by
+the engine. All raise ``ZonePackError`` when the file cannot be read as a zone pack at all.
 
-Readers turn a file into ``RawFeature`` records; validation is shared. GeoJSON is read with the
-``json`` module and ``shapely.geometry.shape`` (fast, no GDAL). Another format (GeoPackage,
-Shapefile through geopandas/pyogrio) needs only a reader registered in ``_READERS``.
+Readers turn a file into ``RawFeature`` records; validation is shared. GeoJSON in WGS84 — the
+usual case, and the shipped pack — is read with the ``json`` module and
+``shapely.geometry.shape`` (fast, no GDAL). GeoPackage, Shapefile (plain or zipped), KML, and
+GeoJSON declaring another coordinate reference system go through ``zones.ogr`` (pyogrio/GDAL),
+which reprojects to WGS84 lon/lat with a warning. Another format needs only a reader
+registered in ``_READERS``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from zones.errors import Problem, ZonePackError
 from zones.model import Zone, ZoneKind
 
-__all__ = ["RawFeature", "check_pack", "load_pack"]
+__all__ = ["PackReport", "RawFeature", "check_pack", "load_pack", "validate_pack"]
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _KIND_VALUES = frozenset(kind.value for kind in ZoneKind)
@@ -41,6 +45,7 @@ _WGS84_CRS_NAMES = frozenset(
     }
 )
 _CONVERT_HINT = "convert it to GeoJSON, e.g. `ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson IN`"
+_OGR_SUFFIXES = (".gpkg", ".shp", ".zip", ".kml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +61,26 @@ class RawFeature:
     problems: tuple[str, ...] = ()
 
 
-def check_pack(path: Path | str) -> tuple[list[Zone], list[Problem]]:
-    """Validate a zone pack: the zones that are fine, and every problem found, by feature.
+@dataclass(frozen=True, slots=True)
+class PackReport:
+    """What validating a pack found: the usable zones, the problems by feature, and warnings
+    about what was assumed or converted on the way (e.g. "reprojected from UTM zone 20N")."""
+
+    zones: list[Zone]
+    problems: list[Problem]
+    warnings: list[str]
+
+
+def validate_pack(path: Path | str) -> PackReport:
+    """Validate a zone pack: the zones that are fine, every problem found (by feature), and the
+    warnings of its reader.
 
     Raises ``ZonePackError`` only when the file cannot be read as a zone pack at all (missing,
-    unreadable, not JSON, not a FeatureCollection, not WGS84).
+    unreadable, not JSON, not a FeatureCollection, a CRS that cannot be understood, a file GDAL
+    cannot open).
     """
     path = Path(path)
-    raw_features = _reader_for(path)(path)
+    raw_features, warnings = _reader_for(path)(path)
     zones: list[Zone] = []
     problems: list[Problem] = []
     first_use: dict[str, int] = {}
@@ -79,7 +96,16 @@ def check_pack(path: Path | str) -> tuple[list[Zone], list[Problem]]:
             problems.extend(Problem(index, feature_id, message) for message in messages)
         elif zone is not None:
             zones.append(zone)
-    return zones, problems
+    return PackReport(zones, problems, warnings)
+
+
+def check_pack(path: Path | str) -> tuple[list[Zone], list[Problem]]:
+    """Validate a zone pack: the zones that are fine, and every problem found, by feature.
+
+    ``validate_pack`` without the warnings; raises ``ZonePackError`` as it does.
+    """
+    report = validate_pack(path)
+    return report.zones, report.problems
 
 
 def load_pack(path: Path | str) -> list[Zone]:
@@ -92,12 +118,15 @@ def load_pack(path: Path | str) -> list[Zone]:
 
 # --- readers -------------------------------------------------------------------------------
 
+_Read = tuple[list[RawFeature], list[str]]  # the features, and the reader's warnings
 
-def _read_geojson(path: Path) -> list[RawFeature]:
+
+def _read_geojson(path: Path) -> _Read:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ZonePackError(path, detail=f"not UTF-8 text ({err.reason}); {_CONVERT_HINT}") from err
+        hint = _CONVERT_HINT.replace("IN", path.name)
+        raise ZonePackError(path, detail=f"not UTF-8 text ({err.reason}); {hint}") from err
     except OSError as err:
         reason = err.strerror or str(err)
         detail = f"cannot read the file ({reason}); check the path"
@@ -117,26 +146,35 @@ def _read_geojson(path: Path) -> list[RawFeature]:
             detail=f"not a GeoJSON FeatureCollection (found {found!r}); put the zones in "
             '{"type": "FeatureCollection", "features": [...]}',
         )
-    _check_crs(path, document.get("crs"))
+    crs_name = _crs_name(path, document.get("crs"))
+    if crs_name is not None and crs_name not in _WGS84_CRS_NAMES:
+        from zones.ogr import read_ogr  # GDAL reads the old-style crs member; we reproject
+
+        pack = read_ogr(path, declared_crs=crs_name)
+        return pack.features, pack.warnings
     features = document.get("features")
     if not isinstance(features, list):
         raise ZonePackError(path, detail="the FeatureCollection has no 'features' array")
-    return [_geojson_feature(feature) for feature in features]
+    return [_geojson_feature(feature) for feature in features], []
 
 
-def _check_crs(path: Path, crs: object) -> None:
-    """Accept RFC 7946 (no ``crs``) and the old-style named CRS when it means WGS84 lon/lat."""
+def _crs_name(path: Path, crs: object) -> str | None:
+    """The name of an old-style named ``crs`` member; ``None`` without one (RFC 7946: WGS84).
+
+    A ``crs`` member that names no CRS is an error: it cannot be honoured or ignored safely."""
     if crs is None:
-        return
+        return None
     name = None
     if isinstance(crs, dict) and isinstance(crs.get("properties"), dict):
         name = crs["properties"].get("name")
-    if name not in _WGS84_CRS_NAMES:
+    if not isinstance(name, str):
         raise ZonePackError(
             path,
-            detail=f"coordinate reference system {name or crs!r} is not WGS84 lon/lat; "
-            f"reproject it, e.g. `ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path.name}`",
+            detail=f"coordinate reference system {crs!r} names no CRS; remove the 'crs' member "
+            "(GeoJSON is WGS84 lon/lat) or reproject, e.g. "
+            f"`ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path.name}`",
         )
+    return name
 
 
 def _geojson_feature(feature: object) -> RawFeature:
@@ -162,18 +200,18 @@ def _geojson_feature(feature: object) -> RawFeature:
     return RawFeature(properties, geometry, tuple(problems))
 
 
-def _unsupported(path: Path) -> list[RawFeature]:
-    hint = _CONVERT_HINT.replace("IN", path.name)
-    raise ZonePackError(path, detail=f"{path.suffix} files are not supported yet; {hint}")
+def _read_ogr(path: Path) -> _Read:
+    """GeoPackage, Shapefile, KML, or GeoJSON in another CRS, through GDAL (``zones.ogr``).
+
+    Imported on use, so that reading GeoJSON packs never loads GDAL."""
+    from zones.ogr import read_ogr
+
+    pack = read_ogr(path)
+    return pack.features, pack.warnings
 
 
-_Reader = Callable[[Path], list[RawFeature]]
-_READERS: dict[str, _Reader] = {
-    ".gpkg": _unsupported,
-    ".shp": _unsupported,
-    ".zip": _unsupported,
-    ".kml": _unsupported,
-}
+_Reader = Callable[[Path], _Read]
+_READERS: dict[str, _Reader] = dict.fromkeys(_OGR_SUFFIXES, _read_ogr)
 
 
 def _reader_for(path: Path) -> _Reader:

@@ -1,14 +1,20 @@
-"""The shipped pack, the catalogue, flag states, and the purity of the zones package."""
+"""The shipped pack, the catalogue, flag states, and the purity of the zones package.
+
+The builder's rules are tested in ``test_zones_build.py``; known ports in
+``tests/functional/test_zone_pack.py``."""
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import shapely
 
 from tests.zone_factories import square_zone, write_pack
 from zones import (
@@ -22,6 +28,7 @@ from zones import (
     mid_allocation,
     mid_of,
 )
+from zones.pack_writer import REGION
 
 DATA = default_pack_path().parent
 SHARED_SOURCES = Path("/work/shared/data/zones")
@@ -29,53 +36,83 @@ NM = 1852.0
 
 # --- the shipped pack ----------------------------------------------------------------------
 
+SOURCES_BY_KIND = {
+    "port": "NGA World Port Index (Pub 150)",
+    "anchorage": "Global Fishing Watch named anchorages (pipe-anchorages)",
+    "territorial_sea": "NOAA Office of Coast Survey, U.S. Maritime Limits and Boundaries",
+    "eez": "NOAA Office of Coast Survey, U.S. Maritime Limits and Boundaries",
+    "corridor": "Benden (2022), Global Shipping Lanes v1, after the CIA Map of the World's "
+    "Oceans; CC BY 4.0",
+}
+ID_PATTERNS = {
+    "port": r"wpi-\d+",
+    "anchorage": r"gfw-[a-z]{3}(-[a-z0-9]+)+",
+    "territorial_sea": r"noaa-territorial-sea-pr-vi",
+    "eez": r"noaa-eez-pr-vi",
+    "corridor": r"lane-(major|middle|minor)-w\d{3}[ns]\d{2}",
+}
+
 
 def test_shipped_pack_is_valid_small_and_has_unique_ids() -> None:
     zones, problems = check_pack(default_pack_path())
     assert problems == []
-    assert len(zones) == 221
     assert len({zone.id for zone in zones}) == len(zones)
-    assert default_pack_path().stat().st_size < 300_000
-    assert {zone.kind for zone in zones} == {ZoneKind.PORT}
-    assert all(re.fullmatch(r"wpi-\d+", zone.id) for zone in zones)
-    assert all(zone.source == "NGA World Port Index (Pub 150)" for zone in zones)
-    assert all(zone.country is None or re.fullmatch("[A-Z]{2}", zone.country) for zone in zones)
+    assert default_pack_path().stat().st_size < 2_000_000
+    counts = Counter(zone.kind.value for zone in zones)
+    assert counts["port"] == 489  # every WPI port in the region box
+    assert counts["territorial_sea"] == counts["eez"] == 1
+    assert counts["anchorage"] > 1000
+    assert counts["corridor"] > 500
+    assert set(counts) == set(SOURCES_BY_KIND)
+    for zone in zones:
+        assert re.fullmatch(ID_PATTERNS[zone.kind.value], zone.id), zone.id
+        assert zone.source == SOURCES_BY_KIND[zone.kind.value]
+        assert zone.country is None or re.fullmatch("[A-Z]{2}", zone.country)
+        assert (zone.country is None) == (zone.kind is ZoneKind.CORRIDOR), zone.id
+
+
+def test_every_shipped_feature_carries_the_five_properties() -> None:
+    document = json.loads(default_pack_path().read_text(encoding="utf-8"))
+    for feature in document["features"]:
+        assert list(feature["properties"]) == ["id", "name", "kind", "country", "source"]
+
+
+def test_shipped_pack_stays_in_its_region() -> None:
+    index = load_catalogue()
+    bounds = shapely.total_bounds([zone.geometry for zone in index.zones])
+    # port and anchorage circles round points on the region's edge reach a little beyond it
+    region = shapely.box(REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
+    assert region.buffer(0.15, join_style="mitre").contains(shapely.box(*bounds))
 
 
 def test_san_juan_harbour_is_a_port_and_open_sea_is_not() -> None:
     index = load_catalogue()
     in_harbour = index.zones_at(-66.11, 18.46)
-    assert [(zone.name, zone.country) for zone in in_harbour] == [("San Juan", "PR")]
-    assert in_harbour[0].is_harbour
+    ports = [(zone.name, zone.country) for zone in in_harbour if zone.kind is ZoneKind.PORT]
+    assert ports == [("San Juan", "PR")]
+    assert {zone.kind for zone in in_harbour} >= {ZoneKind.TERRITORIAL_SEA, ZoneKind.EEZ}
     fifty_nm_north = 18.46 + 50 * NM / 111_195.0  # 1 degree of latitude on the mean sphere
-    assert index.zones_at(-66.11, fifty_nm_north) == ()
+    offshore = index.zones_at(-66.11, fifty_nm_north)
+    assert not any(zone.is_harbour for zone in offshore)
+    assert ZoneKind.TERRITORIAL_SEA not in {zone.kind for zone in offshore}
+    assert ZoneKind.EEZ in {zone.kind for zone in offshore}
 
 
-def test_shipped_pack_has_usvi_ports() -> None:
+def test_shipped_pack_has_ports_across_the_region() -> None:
     zones, _ = check_pack(default_pack_path())
-    assert {zone.country for zone in zones} >= {"PR", "VI", "JM", "CU", "DO", "VE"}
+    countries = {zone.country for zone in zones if zone.kind is ZoneKind.PORT}
+    caribbean = {"PR", "VI", "JM", "CU", "DO", "VE", "TT", "BB", "PA", "CO"}
+    latin_america = {"MX", "BR", "AR", "CL", "PE", "EC", "UY"}
+    assert countries >= caribbean | latin_america
 
 
 @pytest.mark.skipif(
     not (SHARED_SOURCES / "nga-wpi").is_dir(), reason="source datasets not available"
 )
 def test_shipped_pack_is_what_the_builder_makes() -> None:
-    from zones.build_demo import build
+    from zones.build import build
 
     assert build(SHARED_SOURCES) == default_pack_path().read_text(encoding="utf-8")
-
-
-def test_builder_circles_have_the_documented_radius() -> None:
-    import shapely
-
-    from zones.build_demo import geodesic_circle
-
-    circle = geodesic_circle(-66.116667, 18.466667, 3000.0)
-    coords = shapely.get_coordinates(circle)
-    # north-south half extent in metres on the mean sphere
-    half_height = (coords[:, 1].max() - coords[:, 1].min()) / 2 * 111_195.0
-    assert half_height == pytest.approx(3000.0, rel=1e-3)
-    assert circle.is_valid
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -84,8 +121,8 @@ def test_builder_circles_have_the_documented_radius() -> None:
 def test_catalogue_adds_user_packs_to_the_shipped_one(tmp_path: Path) -> None:
     pack = write_pack(tmp_path, [square_zone("sanctuary", "protected", -65.0, 18.0, 0.1)])
     index = load_catalogue([pack])
-    assert len(index) == 222
-    assert [zone.id for zone in index.zones_at(-65.0, 18.0)] == ["sanctuary"]
+    assert len(index) == len(load_catalogue()) + 1
+    assert "sanctuary" in [zone.id for zone in index.zones_at(-65.0, 18.0)]
 
 
 def test_catalogue_without_the_shipped_pack(tmp_path: Path) -> None:
@@ -185,7 +222,8 @@ def test_mid_allocation_gives_the_itu_names() -> None:
 
 
 def test_licences_and_sources_ship_beside_the_data() -> None:
-    for name in ("mid.LICENSE.txt", "wpi.LICENSE.txt", "SOURCES.md"):
+    names = ("mid.LICENSE.txt", "wpi.LICENSE.txt", "gfw-anchorages.LICENSE.txt")
+    for name in (*names, "shipping-lanes.LICENSE.txt", "SOURCES.md"):
         assert (DATA / name).is_file()
 
 
@@ -196,7 +234,7 @@ FORBIDDEN = ("faust", "aiokafka", "tqdm", "argparse", "click", "models", "stream
 
 def test_zones_imports_no_edge_code() -> None:
     code = (
-        "import sys, zones, zones.build_demo; "
+        "import sys, zones, zones.build, zones.land, zones.ogr; "
         f"print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
     )
     result = subprocess.run(

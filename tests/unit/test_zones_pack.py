@@ -259,17 +259,23 @@ def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
         ("list.json", "[]", "not a GeoJSON FeatureCollection (found 'list')"),
         ("nofeatures.geojson", '{"type": "FeatureCollection"}', "no 'features' array"),
         (
-            "utm.geojson",
+            "nameless-crs.geojson",
+            json.dumps({"type": "FeatureCollection", "crs": {"type": "EPSG"}, "features": []}),
+            "names no CRS; remove the 'crs' member",
+        ),
+        (
+            "unknown-crs.geojson",
             json.dumps(
                 {
                     "type": "FeatureCollection",
-                    "crs": {"type": "name", "properties": {"name": "EPSG:32619"}},
+                    "crs": {"type": "name", "properties": {"name": "EPSG:999999"}},
                     "features": [],
                 }
             ),
-            "'EPSG:32619' is not WGS84 lon/lat",
+            "cannot understand its coordinate reference system 'EPSG:999999'",
         ),
-        ("zones.gpkg", b"SQLite format 3\x00", ".gpkg files are not supported yet; convert"),
+        ("zones.gpkg", b"SQLite format 3\x00", "GDAL cannot open it"),
+        ("zones.shp", b"not a shapefile", "GDAL cannot open it"),
     ],
 )
 def test_unreadable_packs_raise_with_the_file_and_what_to_do(
