@@ -51,6 +51,8 @@ class Engine:
             ZoneTransit(),
             PortCall(self.config.port_call),
         )
+        #: The detectors that keep a timer (silence is a behaviour too).
+        self._timed = tuple(d for d in self.detectors if getattr(d, "timed", False))
         self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
         self.zone_by_id: dict[str, Zone] = {zone.id: zone for zone in self.zones.zones}
 
@@ -113,7 +115,7 @@ class Engine:
         """Event time has reached ``watermark`` with no new report from this vessel."""
         alerts: list[Alert] = []
         states = vessel.detectors
-        for detector in self.detectors:
+        for detector in self._timed:
             due = detector.due(states[detector.name])
             if due is None or due > watermark:
                 continue
@@ -125,14 +127,13 @@ class Engine:
 
     def due(self, vessel: VesselState) -> float | None:
         """When this vessel next needs a tick: its earliest detector timer or held report."""
-        times = [
-            due
-            for detector in self.detectors
-            if (due := detector.due(vessel.detectors[detector.name])) is not None
-        ]
-        if vessel.pending:
-            times.append(vessel.pending[0].timestamp)
-        return min(times) if times else None
+        states = vessel.detectors
+        soonest = vessel.pending[0].timestamp if vessel.pending else None
+        for detector in self._timed:
+            due = detector.due(states[detector.name])
+            if due is not None and (soonest is None or due < soonest):
+                soonest = due
+        return soonest
 
     # -- alerts ---------------------------------------------------------------------------------
 

@@ -118,6 +118,11 @@ class Fleet:
         self._timers.set(vessel.mmsi, self.engine.due(vessel))
         self.max_time = max(self.max_time, vessel.max_seen)
 
+    def restart_clock(self) -> None:
+        """Forget the event time reached: it is set afresh by the next reports (or adoptions)."""
+        self.max_time = float("-inf")
+        self.watermark = float("-inf")
+
     def forget(self, mmsi: int) -> None:
         """Stop tracking a vessel here (its partition went to another worker)."""
         self._timers.set(mmsi, None)

@@ -21,6 +21,8 @@ class TimerWheel:
 
     def set(self, key: int, due: float | None) -> None:
         """Wake ``key`` at ``due`` (replacing any earlier timer); ``None`` cancels."""
+        if self._due.get(key) == due:
+            return
         old = self._due.pop(key, None)
         if old is not None:
             bucket = self._buckets.get(self._bucket(old))

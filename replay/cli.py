@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,12 +21,13 @@ from models.config import Config, ConfigError, load_config
 from models.decode import Decoder
 from models.engine import Engine
 from models.records import Failure, InputLine, Outcome
+from models.serialise import failure_to_dict, outcome_to_dict
 from replay.errors import ReplayError
-from replay.jsonout import failure_to_dict, outcome_to_dict
 from replay.progress import progress_bar
 from replay.readers import Reader
 from replay.runner import ReplayRunner, write_summary
 from replay.sinks import FORMATS, dumps, make_sink
+from streams.settings import Settings
 from zones.catalogue import load_catalogue
 from zones.errors import ZoneError
 from zones.index import ZoneIndex
@@ -103,9 +105,36 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory, glob or -")
     decode.set_defaults(run=run_decode)
 
+    worker = commands.add_parser(
+        "worker",
+        help="run a streaming worker (faust) on Kafka",
+        description="Decode ais.raw, track vessels and publish alerts to vigilmar.alerts. "
+        "Settings come from VIGILMAR_* environment variables (see README).",
+    )
+    worker.add_argument("--loglevel", default="info", help="debug, info, warning or error")
+    worker.set_defaults(run=run_worker)
+
+    feed = commands.add_parser(
+        "feed",
+        help="send NMEA from a receiver or a file into the raw topic",
+        description="Listen on udp://HOST:PORT or tcp://HOST:PORT for NMEA from an AIS receiver, "
+        "or send a file, stamping each line with its receive time.",
+    )
+    feed.add_argument("source", metavar="SOURCE", help="udp://HOST:PORT, tcp://HOST:PORT or FILE")
+    feed.add_argument("--speed", type=float, help="keep the file's original pacing, X times faster")
+    feed.add_argument("--broker", help="bootstrap servers (default: $VIGILMAR_BROKER)")
+    feed.set_defaults(run=run_feed)
+
     zones = commands.add_parser("zones", help="check and list zone packs")
     zone_commands = zones.add_subparsers(dest="zones_command", metavar="ACTION", required=True)
-    check = zone_commands.add_parser("check", help="validate zone packs, reporting by feature")
+    check = zone_commands.add_parser(
+        "check",
+        help="validate zone packs, reporting by feature",
+        description="Validate zone packs — GeoJSON, GeoPackage, Shapefile (plain or zipped) or "
+        "KML — and report every problem by feature: invalid geometry (with the reason), "
+        "duplicate ids, unknown kinds, missing names. A pack in another coordinate reference "
+        "system is reprojected to WGS84, with a warning.",
+    )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(run=run_zones_check)
     listing = zone_commands.add_parser("list", help="list the loaded zones by kind and source")
@@ -121,7 +150,7 @@ def _zone_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="an extra zone pack (GeoJSON); repeat for more",
+        help="an extra zone pack (GeoJSON, GeoPackage or Shapefile); repeat for more",
     )
     parser.add_argument(
         "--no-default-zones", action="store_true", help="do not load the shipped zone pack"
@@ -195,22 +224,72 @@ def decode_items(items: Iterator[InputLine | Outcome]) -> Iterator[Outcome]:
     yield from outcomes
 
 
+# -- streaming ---------------------------------------------------------------------------------
+
+
+def stream_settings(overrides: dict[str, str] | None = None) -> Settings:
+    from streams.settings import SettingsError, settings_from_env
+
+    environ = dict(os.environ)
+    environ.update(overrides or {})
+    try:
+        return settings_from_env(environ)
+    except SettingsError as err:
+        raise CliError(str(err)) from err
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from streams.worker import run_worker as start
+
+    start(stream_settings(), loglevel=args.loglevel)
+    return 0
+
+
+def run_feed(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from streams.feeder import parse_endpoint
+    from streams.feeder import run_feed as feed
+
+    overrides = {"VIGILMAR_BROKER": args.broker} if args.broker else {}
+    settings = stream_settings(overrides)
+    try:
+        endpoint = parse_endpoint(args.source)
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    if endpoint is None and not Path(args.source).is_file():
+        raise CliError(f"{args.source}: no such file (or give udp://HOST:PORT, tcp://HOST:PORT)")
+    if args.speed is not None and args.speed <= 0:
+        raise CliError("--speed must be > 0")
+    try:
+        stats = asyncio.run(feed(settings, args.source, args.speed))
+    except KeyboardInterrupt:
+        return 130
+    print(stats.summary(), file=sys.stderr)
+    return 0
+
+
 # -- zones ------------------------------------------------------------------------------------
 
 
 def run_zones_check(args: argparse.Namespace) -> int:
-    from zones.pack import check_pack
+    """Validate each pack: problems by feature, then the reader's warnings (reprojection, an
+    assumed CRS). Exit 1 if any pack has a problem; warnings alone do not fail a pack."""
+    from zones.pack import validate_pack
 
     bad = 0
     for path in args.files:
-        zones, problems = check_pack(path)
-        if problems:
+        report = validate_pack(path)
+        if report.problems:
             bad += 1
-            print(f"{path}: {len(problems)} problem(s); {len(zones)} zone(s) usable")
-            for problem in problems:
+            usable = len(report.zones)
+            print(f"{path}: {len(report.problems)} problem(s); {usable} zone(s) usable")
+            for problem in report.problems:
                 print(f"  {problem}")
         else:
-            print(f"{path}: OK, {len(zones)} zone(s)")
+            print(f"{path}: OK, {len(report.zones)} zone(s)")
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
     return 1 if bad else 0
 
 

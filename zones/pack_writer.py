@@ -2,8 +2,8 @@
 
 Shared by the layers (``zones.layer_*``) and the builder (``zones.build``). The text is
 deterministic so that a rebuild is byte-identical and diffs stay readable: features sorted by
-id, one feature per line, properties in a fixed order, coordinates snapped to a 10⁻⁵ degree
-grid (about 1 m) and rounded to 4 decimals (about 11 m), exterior rings counter-clockwise (RFC 7946).
+id, one feature per line, properties in a fixed order, coordinates snapped to a 10⁻⁴ degree
+grid and rounded to 4 decimals (about 11 m), exterior rings counter-clockwise (RFC 7946).
 """
 
 from __future__ import annotations

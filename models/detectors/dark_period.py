@@ -13,7 +13,6 @@ their watermarks advanced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from statistics import median
 from typing import Any
 
 from models.alerts import AlertType, Finding, Status
@@ -32,10 +31,14 @@ class DarkState:
     reports: int = 0
     intervals: list[float] = field(default_factory=list)
     open: bool = False
+    #: Seconds of silence that make this vessel dark (None: not a regular reporter yet); kept
+    #: up to date by ``step`` so that the timer asked for on every report costs nothing.
+    threshold: float | None = None
 
 
 class DarkPeriod:
     name = "dark_period"
+    timed = True  # has a timer: silence is found by ``tick``
 
     def __init__(self, config: DarkPeriodConfig) -> None:
         self.config = config
@@ -52,11 +55,11 @@ class DarkPeriod:
         """Seconds of silence that make this vessel dark, or ``None`` if it is not regular yet."""
         if state.reports < self.config.min_reports or not state.intervals:
             return None
-        usual = median(state.intervals)
+        usual = _median(state.intervals)
         return max(self._min_gap, self.config.interval_factor * usual)
 
     def due(self, state: DarkState) -> float | None:
-        threshold = self.threshold(state)
+        threshold = state.threshold
         if threshold is None or state.open or state.last_t is None:
             return None
         return state.last_t + threshold
@@ -87,6 +90,7 @@ class DarkPeriod:
         state.open = False
         state.last_t, state.last_lat, state.last_lon = fix.t, fix.lat, fix.lon
         state.reports += 1
+        state.threshold = self.threshold(state)
         return state, findings
 
     def _opened(self, state: DarkState, mmsi: int) -> Finding:
@@ -101,12 +105,12 @@ class DarkPeriod:
             lat=state.last_lat,
             lon=state.last_lon,
             evidence={
-                "expected_interval_seconds": round(median(state.intervals), 1),
+                "expected_interval_seconds": round(_median(state.intervals), 1),
                 "threshold_hours": round(threshold / SECONDS_PER_HOUR, 2),
             },
             summary=(
                 f"No AIS report for over {threshold / SECONDS_PER_HOUR:.1f} h from a vessel "
-                f"that usually reports every {_interval_text(median(state.intervals))}"
+                f"that usually reports every {_interval_text(_median(state.intervals))}"
             ),
         )
 
@@ -128,7 +132,7 @@ class DarkPeriod:
                 "gap_hours": round(hours, 2),
                 "distance_km": round(km, 2),
                 "implied_speed_knots": round(implied, 2),
-                "expected_interval_seconds": round(median(state.intervals), 1),
+                "expected_interval_seconds": round(_median(state.intervals), 1),
                 "threshold_hours": round(threshold / SECONDS_PER_HOUR, 2),
                 "reappeared_lat": round(fix.lat, 6),
                 "reappeared_lon": round(fix.lon, 6),
@@ -138,6 +142,14 @@ class DarkPeriod:
                 f"Dark for {hours:.1f} h, reappeared {km:.1f} km away (implied {implied:.1f} kn)"
             ),
         )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _interval_text(seconds: float) -> str:

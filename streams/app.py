@@ -1,0 +1,227 @@
+"""The faust app factory: topics, the vessel table, two agents and an idle timer.
+
+Nothing is created at import time: ``create_app(settings)`` builds everything. The agents only
+convert Kafka events for ``streams.stages`` and send what comes back:
+
+    ais.raw  --decode-->  ais.reports (key: MMSI)  --track-->  vigilmar.alerts (key: MMSI)
+                  \\------------------------------------\\----->  ais.deadletter
+
+Per-vessel state lives in the changelog-backed table ``vessels`` (co-partitioned with
+``ais.reports`` by MMSI), written once per vessel per batch, so a worker that takes over a
+partition resumes where the last one stopped. Delivery is at least once: after a crash some
+alerts come again, with the same ``alert_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import faust
+
+from models.alerts import Alert
+from models.config import Config, load_config
+from models.engine import Engine
+from models.records import Failure, Outcome
+from models.serialise import failure_to_dict, record_to_wire
+from streams.kafka import client_options
+from streams.settings import Settings
+from streams.stages import DecodeStage, RawRecord, TrackStage
+from streams.state import VesselStore
+from zones.catalogue import load_catalogue
+from zones.index import ZoneIndex
+
+log = logging.getLogger("vigilmar.worker")
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def create_app(
+    settings: Settings, config: Config | None = None, zones: ZoneIndex | None = None
+) -> faust.App:
+    """A faust app wired to the engine. ``config``/``zones`` default to what ``settings`` names."""
+    if config is None:
+        config = load_config(settings.config) if settings.config else Config()
+    if zones is None:
+        zones = load_catalogue(settings.zones, include_default=settings.default_zones)
+    engine = Engine(config, zones)
+    app = faust.App(settings.app_id, **_faust_options(settings))
+    names = settings.topics
+
+    def topic(name: str) -> Any:
+        return app.topic(
+            name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
+
+    raw, reports, alerts_topic, deadletter = (
+        topic(names.raw),
+        topic(names.reports),
+        topic(names.alerts),
+        topic(names.deadletter),
+    )
+    table = app.Table(
+        "vessels",
+        default=None,
+        # Raw keys: the same bytes as the reports topic's keys, so the partitioner puts a
+        # vessel's state on the partition its reports arrive on.
+        key_type=bytes,
+        partitions=settings.partitions,
+        use_partitioner=True,
+    )
+    decode_stage = DecodeStage(engine)
+    store = VesselStore(table, engine)
+    track_stage = TrackStage(engine, store)
+    # Wall clock at the end of each agent's last batch, and whether one is in a batch now.
+    last_input = {"decode": time.monotonic(), "track": time.monotonic()}
+    busy = {"decode": False, "track": False}
+    inputs = {names.raw, names.reports}
+
+    async def caught_up() -> bool:
+        """This worker has read its raw and report partitions to their ends, and everything its
+        decode agent produced is on the broker (so no report of its own is still on the way)."""
+        if any(busy.values()):
+            return False
+        await app.producer.flush()
+        consumer = app.consumer
+        partitions = [tp for tp in consumer.assignment() if tp.topic in inputs]
+        if not partitions:
+            return False
+        ends = await consumer.highwaters(*partitions)
+        for tp in partitions:
+            position = await consumer.position(tp)
+            end = ends.get(tp)
+            if position is None or end is None or position < end:
+                return False
+        return True
+
+    async def send_alerts(alerts: list[Alert]) -> None:
+        for alert in alerts:
+            await alerts_topic.send(key=str(alert.mmsi).encode(), value=dumps(alert.to_dict()))
+
+    async def send_failures(failures: list[Failure]) -> None:
+        for failure in failures:
+            await deadletter.send(
+                key=failure.source.encode(), value=dumps(failure_to_dict(failure))
+            )
+
+    @app.agent(raw, name="decode")
+    async def decode(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            busy["decode"] = True
+            records = [_raw_record(event) for event in events]
+            outcomes: list[Outcome] = decode_stage.decode(records)
+            failures: list[Failure] = []
+            for outcome in outcomes:
+                if isinstance(outcome, Failure):
+                    failures.append(outcome)
+                else:
+                    await reports.send(
+                        key=str(outcome.mmsi).encode(), value=dumps(record_to_wire(outcome))
+                    )
+            await send_failures(failures)
+            busy["decode"] = False
+            last_input["decode"] = time.monotonic()
+
+    @app.agent(reports, name="track")
+    async def track(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            busy["track"] = True
+            documents: list[tuple[int, Any]] = []
+            for event in events:
+                try:
+                    document = json.loads(event.value)
+                except (ValueError, TypeError):
+                    document = None  # counted as malformed by the stage
+                documents.append((event.message.partition, document))
+            alerts, failures = track_stage.track(documents)
+            await send_alerts(alerts)  # before the state: a crash repeats alerts, never loses
+            store.flush()
+            await send_failures(failures)
+            busy["track"] = False
+            last_input["track"] = time.monotonic()
+
+    @app.timer(interval=settings.idle_tick_seconds, name="idle")
+    async def idle() -> None:
+        quiet = time.monotonic() - max(last_input.values())
+        if quiet < settings.idle_tick_seconds or not await caught_up():
+            return
+        # Every input is read to its end and nothing came for a while: event time moves on
+        # with the clock, so a vessel that fell silent is reported without waiting for data.
+        alerts = track_stage.advance_idle(quiet)
+        await send_alerts(alerts)
+        store.flush()
+
+    @table.on_recover
+    async def recovered() -> None:
+        adopted = 0
+        for vessel in store.stored():
+            track_stage.fleet.adopt(vessel)
+            adopted += 1
+        log.info("vessel table recovered: %d vessels", adopted)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        for mmsi in store.evict():
+            track_stage.fleet.forget(mmsi)
+        track_stage.forget_partitions()
+
+    app.vigilmar = {  # type: ignore[attr-defined]
+        "engine": engine,
+        "store": store,
+        "decode": decode_stage,
+        "track": track_stage,
+        "agents": (decode, track),
+    }
+    return app
+
+
+def _raw_record(event: Any) -> RawRecord:
+    message = event.message
+    key = event.key or b""
+    source = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    value = event.value if isinstance(event.value, bytes) else str(event.value).encode()
+    return RawRecord(source, value, message.timestamp, message.offset)
+
+
+def _faust_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "broker": settings.broker_url,
+        "store": "memory://",
+        "datadir": str(settings.data_dir),
+        "autodiscover": False,
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication,
+        "processing_guarantee": "at_least_once",
+        "consumer_auto_offset_reset": "earliest",
+        "broker_session_timeout": settings.session_timeout,
+        "broker_heartbeat_interval": settings.heartbeat_interval,
+        "broker_rebalance_timeout": settings.rebalance_timeout,
+        "table_standby_replicas": 0,
+        "web_host": settings.web_host,
+        "web_port": settings.web_port,
+        "web_bind": settings.web_host,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+    }
+    if settings.producer_max_batch_size is not None:
+        options["producer_max_batch_size"] = settings.producer_max_batch_size
+    security = client_options(settings.security)
+    if "ssl_context" in security or security["security_protocol"] != "PLAINTEXT":
+        options["broker_credentials"] = _credentials(settings, security)
+    return options
+
+
+def _credentials(settings: Settings, security: dict[str, Any]) -> Any:
+    sec = settings.security
+    if sec.protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=sec.sasl_username,
+            password=sec.sasl_password,
+            mechanism=sec.sasl_mechanism,
+            ssl_context=security.get("ssl_context"),
+        )
+    return faust.SSLCredentials(security["ssl_context"])

@@ -1,0 +1,203 @@
+"""``vigilmar feed SOURCE``: NMEA from a receiver or a file into the raw topic.
+
+Sources: ``udp://HOST:PORT`` and ``tcp://HOST:PORT`` listen as AIS receivers (AIS-catcher,
+rtl-ais, a VHF set's NMEA output) send to them; anything else is a file (plain or gzip), sent as
+fast as possible or, with ``--speed X``, at X times its original pace.
+
+Each line goes to the raw topic as it was received (bytes, even when not UTF-8 — the worker
+dead-letters what it cannot read), keyed by its source so that one receiver's fragments stay in
+order on one partition, with the Kafka timestamp set to its receive time: the line's own time
+(tag block, ``$PGHP``, trailing epoch) or the latest earlier one when it has any, else the
+clock at reception. Nothing is dropped silently: sent and failed lines are counted by reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, cast
+
+from aiokafka import AIOKafkaProducer
+
+from models.nmea import LineClock
+from streams.kafka import client_options, ensure_topics
+from streams.settings import Settings
+
+MAX_LINE = 4096  # an NMEA line is under 100 bytes; far longer is not a line
+
+
+@dataclass(slots=True)
+class FeedStats:
+    lines: int = 0
+    sent: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        text = f"feed: {self.lines:,} lines read, {self.sent:,} sent"
+        if self.failed:
+            text += ", not sent: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.failed.items()))
+        return text
+
+
+Line = tuple[str, bytes, float | None]  # source, raw line, event time
+
+
+class Feeder:
+    def __init__(self, settings: Settings, wall_clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.stats = FeedStats()
+        self._clock = wall_clock
+        self._clocks: dict[str, LineClock] = {}
+        self._producer: AIOKafkaProducer | None = None
+
+    async def __aenter__(self) -> Feeder:
+        await ensure_topics(self.settings)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.bootstrap,
+            linger_ms=5,
+            **client_options(self.settings.security),
+        )
+        await self._producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._producer is not None:
+            await self._producer.flush()
+            await self._producer.stop()
+
+    def stamp(self, source: str, raw: bytes) -> float | None:
+        """The event time of a line by the decoder's rules, tracked per source."""
+        clock = self._clocks.get(source)
+        if clock is None:
+            clock = self._clocks[source] = LineClock()
+        return clock.time_of(raw.decode("ascii", "replace"))
+
+    async def send(self, source: str, raw: bytes, timestamp: float | None) -> None:
+        stats = self.stats
+        stats.lines += 1
+        raw = raw.rstrip(b"\r\n")
+        if not raw.strip():
+            stats.failed["blank"] += 1
+            return
+        if len(raw) > MAX_LINE:
+            stats.failed["too_long"] += 1
+            return
+        when = timestamp if timestamp is not None else self._clock()
+        assert self._producer is not None, "use the feeder as an async context manager"
+        try:
+            await self._producer.send(
+                self.settings.topics.raw,
+                value=raw,
+                key=source.encode(),
+                timestamp_ms=round(when * 1000),
+            )
+        except Exception as err:
+            stats.failed[f"produce_error:{type(err).__name__}"] += 1
+            return
+        stats.sent += 1
+
+    # -- sources --------------------------------------------------------------------------------
+
+    async def feed_file(self, path: Path, speed: float | None = None) -> None:
+        """Send a file's lines; with ``speed`` keep their original pacing divided by it."""
+        source = path.name
+        started_wall: float | None = None
+        started_event: float | None = None
+        with _open(path) as handle:
+            for raw in handle:
+                timestamp = self.stamp(source, raw)
+                if speed and timestamp is not None:
+                    if started_event is None:
+                        started_event, started_wall = timestamp, time.monotonic()
+                    assert started_wall is not None
+                    due = started_wall + (timestamp - started_event) / speed
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                await self.send(source, raw, timestamp)
+
+    async def feed_lines(self, lines: AsyncIterator[tuple[str, bytes]]) -> None:
+        """Send lines from a live source: the line's own time if any, else now."""
+        async for source, raw in lines:
+            await self.send(source, raw, self.stamp(source, raw))
+
+
+def _open(path: Path) -> IO[bytes]:
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+async def udp_lines(host: str, port: int) -> AsyncIterator[tuple[str, bytes]]:
+    """Lines from UDP datagrams (one datagram may hold several lines)."""
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+
+    class Receiver(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            source = f"udp:{addr[0]}"
+            for line in data.splitlines():
+                queue.put_nowait((source, line))
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(Receiver, local_addr=(host, port))
+    try:
+        while True:
+            yield await queue.get()
+    finally:
+        transport.close()
+
+
+async def tcp_lines(host: str, port: int) -> AsyncIterator[tuple[str, bytes]]:
+    """Lines from every client that connects to a TCP listener."""
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+
+    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        source = f"tcp:{peer[0]}" if peer else "tcp"
+        try:
+            while line := await reader.readline():
+                await queue.put((source, line))
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(client, host, port, limit=MAX_LINE * 4)
+    try:
+        while True:
+            yield await queue.get()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def parse_endpoint(source: str) -> tuple[str, str, int] | None:
+    """``udp://HOST:PORT`` or ``tcp://HOST:PORT`` as (scheme, host, port); ``None`` for a file."""
+    for scheme in ("udp", "tcp"):
+        prefix = f"{scheme}://"
+        if source.startswith(prefix):
+            host, _, port = source.removeprefix(prefix).rpartition(":")
+            if not port.isdigit():
+                raise ValueError(f"{source}: expected {prefix}HOST:PORT")
+            return scheme, host or "0.0.0.0", int(port)
+    return None
+
+
+async def run_feed(settings: Settings, source: str, speed: float | None = None) -> FeedStats:
+    endpoint = parse_endpoint(source)
+    async with Feeder(settings) as feeder:
+        try:
+            if endpoint is None:
+                await feeder.feed_file(Path(source), speed)
+            else:
+                scheme, host, port = endpoint
+                lines = udp_lines(host, port) if scheme == "udp" else tcp_lines(host, port)
+                await feeder.feed_lines(lines)
+        except asyncio.CancelledError:
+            pass
+    return feeder.stats

@@ -1,0 +1,59 @@
+"""Plain aiokafka helpers shared by the feeder, the worker's start-up and the tests: client
+security options and topic creation."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from streams.settings import Security, Settings
+
+
+def client_options(security: Security) -> dict[str, Any]:
+    """aiokafka keyword arguments for TLS and SASL."""
+    options: dict[str, Any] = {"security_protocol": security.protocol}
+    if security.protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=None if security.cafile is None else str(security.cafile)
+        )
+        if security.certfile is not None:
+            context.load_cert_chain(
+                str(security.certfile),
+                None if security.keyfile is None else str(security.keyfile),
+            )
+        options["ssl_context"] = context
+    if security.protocol.startswith("SASL"):
+        options.update(
+            sasl_mechanism=security.sasl_mechanism,
+            sasl_plain_username=security.sasl_username,
+            sasl_plain_password=security.sasl_password,
+        )
+    return options
+
+
+async def ensure_topics(settings: Settings) -> list[str]:
+    """Create the raw, reports, alerts and dead-letter topics if missing; returns those created."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, **client_options(settings.security)
+    )
+    await admin.start()
+    created: list[str] = []
+    try:
+        existing = set(await admin.list_topics())
+        topics = settings.topics
+        wanted = [topics.raw, topics.reports, topics.alerts, topics.deadletter]
+        missing = [name for name in wanted if name not in existing]
+        for name in missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(name, settings.partitions, settings.replication)]
+                )
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass  # another worker won the race
+    finally:
+        await admin.close()
+    return created

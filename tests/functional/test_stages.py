@@ -1,0 +1,153 @@
+"""The streaming stages without a broker: what the faust agents call, with a dict as the table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from models.config import Config
+from models.engine import Engine
+from models.serialise import record_to_wire
+from streams.settings import Settings, SettingsError, settings_from_env
+from streams.stages import DecodeStage, RawRecord, TrackStage
+from streams.state import VesselStore
+from tests.factories import by_time, run
+from tests.property.test_order_and_isolation import CONFIG, ZONES, key, scenario
+from zones.index import ZoneIndex
+
+
+def engine(config: Config = CONFIG) -> Engine:
+    return Engine(config, ZoneIndex(ZONES))
+
+
+def partition_of(mmsi: int, partitions: int = 4) -> int:
+    return mmsi % partitions
+
+
+def wire(records: list[Any]) -> list[tuple[int, Any]]:
+    """Reports as the track agent receives them: JSON values from their MMSI's partition."""
+    return [(partition_of(r.mmsi), json.loads(json.dumps(record_to_wire(r)))) for r in records]
+
+
+def track_in_batches(stage: TrackStage, store: VesselStore, items: list, batch: int) -> list:
+    alerts = []
+    for start in range(0, len(items), batch):
+        produced, failures = stage.track(items[start : start + batch])
+        assert failures == []
+        alerts.extend(produced)
+        store.flush()
+    return alerts
+
+
+def test_decode_stage_turns_raw_records_into_reports_and_failures() -> None:
+    stage = DecodeStage(engine())
+    tagged = b"\\s:rx1,c:1668046497*05\\!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09"
+    plain = b"!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09"
+    outcomes = stage.decode(
+        [
+            RawRecord("rx1", tagged, 1_700_000_000.0, 1),
+            RawRecord("rx1", plain, 1_700_000_123.0, 2),
+            RawRecord("rx1", b"!AIVDM,1,1,,B,15\xff\xfe,0*09", 1_700_000_124.0, 3),
+        ]
+    )
+    report, untagged, failure = outcomes
+    assert getattr(report, "timestamp", None) == 1668046497.0  # the tag block wins
+    assert getattr(untagged, "timestamp", None) == 1_700_000_123.0  # else the record's time
+    assert getattr(failure, "reason", None) == "not_utf8"
+    assert getattr(failure, "line_no", None) == 3
+    assert stage.decoder.stats.messages == 3
+
+
+@pytest.mark.parametrize("batch", [1, 37, 500])
+def test_track_stage_over_partitions_gives_the_replay_alerts(batch: int) -> None:
+    records = scenario()
+    table: dict[bytes, Any] = {}
+    store = VesselStore(table, engine())
+    stage = TrackStage(store._engine, store)
+    alerts = track_in_batches(stage, store, wire(records), batch)
+    alerts.extend(stage.fleet.finish())
+    assert key(alerts) == key(run(records, CONFIG, ZONES))
+    assert set(table) == {str(r.mmsi).encode() for r in records}
+
+
+def test_state_is_written_once_per_vessel_per_batch() -> None:
+    records = scenario()[:1000]
+    store = VesselStore({}, engine())
+    stage = TrackStage(store._engine, store)
+    stage.track(wire(records))
+    assert store.flush() == len({r.mmsi for r in records})
+    assert store.flush() == 0
+
+
+def test_a_rebalance_mid_stream_changes_no_alert() -> None:
+    """Partitions revoked (state flushed, cache dropped) and recovered from the table."""
+    records = scenario()
+    items = wire(records)
+    table: dict[bytes, Any] = {}
+    store = VesselStore(table, engine())
+    stage = TrackStage(store._engine, store)
+    half = len(items) // 2
+    alerts = track_in_batches(stage, store, items[:half], 100)
+    for mmsi in store.evict():
+        stage.fleet.forget(mmsi)
+    stage.forget_partitions()
+    for vessel in store.stored():
+        stage.fleet.adopt(vessel)
+    alerts.extend(track_in_batches(stage, store, items[half:], 100))
+    alerts.extend(stage.fleet.finish())
+    assert key(alerts) == key(run(records, CONFIG, ZONES))
+
+
+def test_a_partition_behind_the_others_loses_nothing() -> None:
+    """One partition's reports arrive an hour of event time behind the rest."""
+    records = scenario()
+    behind = [r for r in records if partition_of(r.mmsi) == partition_of(1003)]
+    ahead = [r for r in records if partition_of(r.mmsi) != partition_of(1003)]
+    shifted = by_time(ahead, [])  # ahead goes first by an hour of event time
+    items: list[tuple[int, Any]] = []
+    lag = 3600.0
+    pending = list(behind)
+    for record in shifted:
+        while pending and pending[0].timestamp + lag <= record.timestamp:
+            items.extend(wire([pending.pop(0)]))
+        items.extend(wire([record]))
+    items.extend(wire(pending))
+    store = VesselStore({}, engine())
+    stage = TrackStage(store._engine, store)
+    alerts = track_in_batches(stage, store, items, 50)
+    alerts.extend(stage.fleet.finish())
+    assert key(alerts) == key(run(records, CONFIG, ZONES))
+
+
+def test_malformed_report_values_come_back_as_failures() -> None:
+    store = VesselStore({}, engine())
+    stage = TrackStage(store._engine, store)
+    alerts, failures = stage.track([(0, None), (1, {"type": 1})])
+    assert alerts == []
+    assert [f.reason.value for f in failures] == ["malformed", "malformed"]
+
+
+def test_settings_come_from_the_environment() -> None:
+    assert settings_from_env({}) == Settings()
+    settings = settings_from_env(
+        {
+            "VIGILMAR_BROKER": "kafka://k1:9092,k2:9092",
+            "VIGILMAR_ZONES": "a.geojson, b.geojson",
+            "VIGILMAR_DEFAULT_ZONES": "0",
+            "VIGILMAR_TOPIC_ALERTS": "ops.alerts",
+            "VIGILMAR_PARTITIONS": "8",
+        }
+    )
+    assert settings.bootstrap == "k1:9092,k2:9092"
+    assert settings.broker_url == "kafka://k1:9092;kafka://k2:9092"
+    assert [p.name for p in settings.zones] == ["a.geojson", "b.geojson"]
+    assert settings.default_zones is False
+    assert settings.topics.alerts == "ops.alerts"
+    assert settings.topics.raw == "ais.raw"
+    assert settings.partitions == 8
+    with pytest.raises(SettingsError, match="VIGILMAR_PARTITIONS"):
+        settings_from_env({"VIGILMAR_PARTITIONS": "many"})
+    with pytest.raises(SettingsError, match="SASL_SSL"):
+        settings_from_env({"VIGILMAR_SECURITY_PROTOCOL": "TLS"})
