@@ -22,6 +22,7 @@ from models.decode import Decoder
 from models.engine import Engine
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
+from models.telemetry import MetricsServer, Telemetry
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
@@ -87,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument(
         "--no-progress", action="store_true", help="no progress bar even on a terminal"
+    )
+    replay.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="N",
+        help="serve Prometheus metrics (and /healthz, /readyz) on this port while replaying",
     )
     replay.add_argument(
         "--keep-order",
@@ -177,7 +184,13 @@ def run_replay(args: argparse.Namespace) -> int:
             if failures is not None:
                 failures.write(dumps(failure_to_dict(failure)) + "\n")
 
-        runner = ReplayRunner(engine, sink, on_failure=on_failure)
+        telemetry = None
+        if args.metrics_port is not None:
+            telemetry = Telemetry()
+            server = _serve_metrics(telemetry, args.metrics_port)
+            stack.callback(server.stop)
+            telemetry.set_ready(True)
+        runner = ReplayRunner(engine, sink, on_failure=on_failure, telemetry=telemetry)
         show = not args.no_progress and sys.stderr.isatty()
         with progress_bar(reader.total_bytes, enabled=show) as progress:
             summary = runner.run(iter(reader), progress, lambda: reader.bytes_done)
@@ -186,6 +199,15 @@ def run_replay(args: argparse.Namespace) -> int:
     summary.skipped = [str(name) for name in reader.skipped]
     write_summary(summary, sys.stderr)
     return 0
+
+
+def _serve_metrics(telemetry: Telemetry, port: int) -> MetricsServer:
+    try:
+        server = MetricsServer(telemetry, port).start()
+    except OSError as err:
+        raise CliError(f"cannot serve metrics on port {port}: {err.strerror}") from err
+    print(f"metrics on http://127.0.0.1:{server.port}/metrics", file=sys.stderr)
+    return server
 
 
 def _open_output(path: Path | None, stack: contextlib.ExitStack) -> IO[str]:
@@ -239,9 +261,13 @@ def stream_settings(overrides: dict[str, str] | None = None) -> Settings:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from streams.worker import WorkerError
     from streams.worker import run_worker as start
 
-    start(stream_settings(), loglevel=args.loglevel)
+    try:
+        start(stream_settings(), loglevel=args.loglevel)
+    except WorkerError as err:
+        raise CliError(str(err)) from err
     return 0
 
 
@@ -261,10 +287,16 @@ def run_feed(args: argparse.Namespace) -> int:
         raise CliError(f"{args.source}: no such file (or give udp://HOST:PORT, tcp://HOST:PORT)")
     if args.speed is not None and args.speed <= 0:
         raise CliError("--speed must be > 0")
-    try:
-        stats = asyncio.run(feed(settings, args.source, args.speed))
-    except KeyboardInterrupt:
-        return 130
+    telemetry = Telemetry()
+    with contextlib.ExitStack() as stack:
+        if settings.metrics_port_set:
+            server = _serve_metrics(telemetry, settings.metrics_port)
+            stack.callback(server.stop)
+        telemetry.set_ready(True)
+        try:
+            stats = asyncio.run(feed(settings, args.source, args.speed, telemetry))
+        except KeyboardInterrupt:
+            return 130
     print(stats.summary(), file=sys.stderr)
     return 0
 

@@ -18,6 +18,7 @@ from models.decode import Decoder
 from models.engine import Engine
 from models.fleet import Fleet
 from models.records import Decoded, Failure, InputLine, Outcome
+from models.telemetry import Telemetry
 
 BATCH_SIZE = 4096
 
@@ -67,8 +68,12 @@ class ReplayRunner:
         sink: AlertWriter,
         on_failure: Callable[[Failure], None] | None = None,
         batch_size: int = BATCH_SIZE,
+        telemetry: Telemetry | None = None,
+        on_records: Callable[[list[Decoded]], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.telemetry = telemetry
+        self.on_records = on_records
         self.sink = sink
         self.on_failure = on_failure
         self.batch_size = batch_size
@@ -102,8 +107,10 @@ class ReplayRunner:
                     progress.update(position())
         self.decoder.flush(outcomes)
         self._flush_batch()
-        self.sink.write(self.fleet.finish())
+        final = self.fleet.finish()
+        self.sink.write(final)
         self._drain_late()
+        self._record(final)
         if progress is not None and position is not None:
             progress.update(position())
         stats = self.decoder.stats
@@ -128,8 +135,13 @@ class ReplayRunner:
         summary.messages += 1
         if isinstance(item, Failure):
             summary.failed[item.reason.value] += 1
+            if self.telemetry is not None:
+                self.telemetry.count("decode", "failed")
+                self.telemetry.decode_failures.labels(item.reason.value).inc()
         else:
             summary.decoded[item.msg_type] += 1
+            if self.telemetry is not None:
+                self.telemetry.count("decode", "decoded")
 
     def _flush_batch(self) -> None:
         outcomes = self._outcomes
@@ -143,9 +155,22 @@ class ReplayRunner:
             else:
                 records.append(outcome)
         outcomes.clear()
-        self.sink.write(self.fleet.process(records))
+        if self.on_records is not None:
+            self.on_records(records)
+        alerts = self.fleet.process(records)
+        self.sink.write(alerts)
         records.clear()
         self._drain_late()
+        self._record(alerts)
+
+    def _record(self, alerts: list[Alert]) -> None:
+        telemetry = self.telemetry
+        if telemetry is None:
+            return
+        fleet = self.fleet
+        telemetry.decode_stats(self.decoder.stats)
+        telemetry.fleet_stats(fleet.stats, fleet.tracked(), fleet.watermark, time.time())
+        telemetry.published(alerts)
 
     def _drain_late(self) -> None:
         late = self.fleet.late

@@ -26,6 +26,7 @@ from models.config import Config, load_config
 from models.engine import Engine
 from models.records import Failure, Outcome
 from models.serialise import failure_to_dict, record_to_wire
+from models.telemetry import Telemetry
 from streams.kafka import client_options
 from streams.settings import Settings
 from streams.stages import DecodeStage, RawRecord, TrackStage
@@ -41,9 +42,14 @@ def dumps(document: dict[str, Any]) -> bytes:
 
 
 def create_app(
-    settings: Settings, config: Config | None = None, zones: ZoneIndex | None = None
+    settings: Settings,
+    config: Config | None = None,
+    zones: ZoneIndex | None = None,
+    telemetry: Telemetry | None = None,
 ) -> faust.App:
-    """A faust app wired to the engine. ``config``/``zones`` default to what ``settings`` names."""
+    """A faust app wired to the engine. ``config``/``zones`` default to what ``settings`` names;
+    metrics go to ``telemetry`` (the worker serves it on ``settings.metrics_port``)."""
+    telemetry = telemetry or Telemetry()
     if config is None:
         config = load_config(settings.config) if settings.config else Config()
     if zones is None:
@@ -98,20 +104,31 @@ def create_app(
                 return False
         return True
 
-    async def send_alerts(alerts: list[Alert]) -> None:
+    async def send_alerts(alerts: list[Alert], reported: float | None = None) -> None:
         for alert in alerts:
             await alerts_topic.send(key=str(alert.mmsi).encode(), value=dumps(alert.to_dict()))
+        telemetry.published(alerts)
+        if reported is not None:
+            now = time.time()
+            for _ in alerts:
+                telemetry.alert_latency.observe(max(0.0, now - reported))
 
     async def send_failures(failures: list[Failure]) -> None:
         for failure in failures:
             await deadletter.send(
                 key=failure.source.encode(), value=dumps(failure_to_dict(failure))
             )
+            telemetry.deadletter.labels(failure.reason.value).inc()
+
+    def record_track() -> None:
+        fleet = track_stage.fleet
+        telemetry.fleet_stats(fleet.stats, len(store), fleet.watermark, time.time())
 
     @app.agent(raw, name="decode")
     async def decode(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
             busy["decode"] = True
+            started = time.perf_counter()
             records = [_raw_record(event) for event in events]
             outcomes: list[Outcome] = decode_stage.decode(records)
             failures: list[Failure] = []
@@ -123,6 +140,8 @@ def create_app(
                         key=str(outcome.mmsi).encode(), value=dumps(record_to_wire(outcome))
                     )
             await send_failures(failures)
+            telemetry.decode_stats(decode_stage.decoder.stats)
+            telemetry.batch_duration.labels("decode").observe(time.perf_counter() - started)
             busy["decode"] = False
             last_input["decode"] = time.monotonic()
 
@@ -130,6 +149,7 @@ def create_app(
     async def track(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
             busy["track"] = True
+            started = time.perf_counter()
             documents: list[tuple[int, Any]] = []
             for event in events:
                 try:
@@ -138,9 +158,13 @@ def create_app(
                     document = None  # counted as malformed by the stage
                 documents.append((event.message.partition, document))
             alerts, failures = track_stage.track(documents)
-            await send_alerts(alerts)  # before the state: a crash repeats alerts, never loses
+            reported = max((d.get("t") or 0.0 for _, d in documents if d), default=None)
+            # Alerts go out before the state is written: a crash repeats alerts, never loses.
+            await send_alerts(alerts, reported)
             store.flush()
             await send_failures(failures)
+            record_track()
+            telemetry.batch_duration.labels("track").observe(time.perf_counter() - started)
             busy["track"] = False
             last_input["track"] = time.monotonic()
 
@@ -154,6 +178,24 @@ def create_app(
         alerts = track_stage.advance_idle(quiet)
         await send_alerts(alerts)
         store.flush()
+        record_track()
+
+    @app.timer(interval=1.0, name="heartbeat")
+    async def beat() -> None:
+        telemetry.beat()
+
+    @app.timer(interval=5.0, name="lag")
+    async def lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            if tp.topic not in inputs:
+                continue
+            position = await consumer.position(tp)
+            highwater = consumer.highwater(tp)
+            if position is not None and highwater is not None and highwater >= 0:
+                telemetry.consumer_lag.labels(tp.topic, str(tp.partition)).set(
+                    max(0, highwater - position)
+                )
 
     @table.on_recover
     async def recovered() -> None:
@@ -162,9 +204,12 @@ def create_app(
             track_stage.fleet.adopt(vessel)
             adopted += 1
         log.info("vessel table recovered: %d vessels", adopted)
+        telemetry.set_ready(True)
+        record_track()
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        telemetry.set_ready(False)
         for mmsi in store.evict():
             track_stage.fleet.forget(mmsi)
         track_stage.forget_partitions()
@@ -175,6 +220,7 @@ def create_app(
         "decode": decode_stage,
         "track": track_stage,
         "agents": (decode, track),
+        "telemetry": telemetry,
     }
     return app
 

@@ -25,6 +25,7 @@ from typing import IO, cast
 from aiokafka import AIOKafkaProducer
 
 from models.nmea import LineClock
+from models.telemetry import Telemetry
 from streams.kafka import client_options, ensure_topics
 from streams.settings import Settings
 
@@ -48,8 +49,14 @@ Line = tuple[str, bytes, float | None]  # source, raw line, event time
 
 
 class Feeder:
-    def __init__(self, settings: Settings, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        wall_clock: Callable[[], float] = time.time,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.settings = settings
+        self.telemetry = telemetry
         self.stats = FeedStats()
         self._clock = wall_clock
         self._clocks: dict[str, LineClock] = {}
@@ -82,10 +89,10 @@ class Feeder:
         stats.lines += 1
         raw = raw.rstrip(b"\r\n")
         if not raw.strip():
-            stats.failed["blank"] += 1
+            self._failed("blank")
             return
         if len(raw) > MAX_LINE:
-            stats.failed["too_long"] += 1
+            self._failed("too_long")
             return
         when = timestamp if timestamp is not None else self._clock()
         assert self._producer is not None, "use the feeder as an async context manager"
@@ -96,10 +103,17 @@ class Feeder:
                 key=source.encode(),
                 timestamp_ms=round(when * 1000),
             )
-        except Exception as err:
-            stats.failed[f"produce_error:{type(err).__name__}"] += 1
+        except Exception as err:  # any broker error is counted, not fatal
+            self._failed(f"produce_error:{type(err).__name__}")
             return
         stats.sent += 1
+        if self.telemetry is not None:
+            self.telemetry.count("feed", "sent")
+
+    def _failed(self, reason: str) -> None:
+        self.stats.failed[reason] += 1
+        if self.telemetry is not None:
+            self.telemetry.count("feed", "failed")
 
     # -- sources --------------------------------------------------------------------------------
 
@@ -188,9 +202,14 @@ def parse_endpoint(source: str) -> tuple[str, str, int] | None:
     return None
 
 
-async def run_feed(settings: Settings, source: str, speed: float | None = None) -> FeedStats:
+async def run_feed(
+    settings: Settings,
+    source: str,
+    speed: float | None = None,
+    telemetry: Telemetry | None = None,
+) -> FeedStats:
     endpoint = parse_endpoint(source)
-    async with Feeder(settings) as feeder:
+    async with Feeder(settings, telemetry=telemetry) as feeder:
         try:
             if endpoint is None:
                 await feeder.feed_file(Path(source), speed)

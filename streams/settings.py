@@ -14,6 +14,8 @@
 - `VIGILMAR_IDLE_TICK_SECONDS` (`5`): how often an idle worker moves event time on by the clock.
 - `VIGILMAR_WEB_HOST` (`127.0.0.1`), `VIGILMAR_WEB_PORT` (`6066`): faust's web server.
 - `VIGILMAR_DATA_DIR` (`vigilmar-data`): faust's local directory.
+- `VIGILMAR_METRICS_PORT` (`9464`), `VIGILMAR_METRICS_HOST` (`0.0.0.0`): Prometheus `/metrics`,
+  `/healthz` and `/readyz` (a worker always serves them; the feeder when the port is set).
 - `VIGILMAR_SECURITY_PROTOCOL` (`PLAINTEXT`; or `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`),
   `VIGILMAR_SSL_CAFILE`, `VIGILMAR_SSL_CERTFILE`, `VIGILMAR_SSL_KEYFILE`,
   `VIGILMAR_SASL_MECHANISM` (`PLAIN`), `VIGILMAR_SASL_USERNAME`, `VIGILMAR_SASL_PASSWORD`.
@@ -76,6 +78,9 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     data_dir: Path = Path("vigilmar-data")
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = 9464
+    metrics_port_set: bool = False  # given explicitly (the feeder serves metrics only then)
     security: Security = field(default_factory=Security)
     producer_max_batch_size: int | None = None
     # Group timeouts: Kafka's defaults make a join take 30-60 s; these keep takeover quick.
@@ -147,6 +152,9 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         web_host=get("WEB_HOST") or defaults.web_host,
         web_port=int(number("WEB_PORT", int, defaults.web_port)),
         data_dir=_path(get("DATA_DIR")) or defaults.data_dir,
+        metrics_host=get("METRICS_HOST") or defaults.metrics_host,
+        metrics_port=int(number("METRICS_PORT", int, defaults.metrics_port)),
+        metrics_port_set=get("METRICS_PORT") is not None,
         security=security,
         producer_max_batch_size=None if batch_limit is None else int(batch_limit),
     )

@@ -7,6 +7,7 @@ import logging
 
 import faust
 
+from models.telemetry import MetricsServer, Telemetry
 from streams.app import create_app
 from streams.kafka import ensure_topics
 from streams.settings import Settings
@@ -14,11 +15,27 @@ from streams.settings import Settings
 log = logging.getLogger("vigilmar.worker")
 
 
+class WorkerError(RuntimeError):
+    """The worker cannot start; the message says why and what to do."""
+
+
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     """Run until SIGINT/SIGTERM. Blocks; exits the process when the worker stops."""
     created = asyncio.run(ensure_topics(settings))
     if created:
         log.info("created topics: %s", ", ".join(created))
-    app = create_app(settings)
+    telemetry = Telemetry()
+    app = create_app(settings, telemetry=telemetry)
+    try:
+        server = MetricsServer(telemetry, settings.metrics_port, settings.metrics_host).start()
+    except OSError as err:
+        raise WorkerError(
+            f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
+            f"{err.strerror}; set VIGILMAR_METRICS_PORT to a free port"
+        ) from err
+    log.info("metrics on http://%s:%d/metrics", settings.metrics_host, server.port)
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        server.stop()

@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ class Stack:
 
     def worker(self, name: str = "w1") -> Worker:
         env = {**os.environ, **self.env, "VIGILMAR_WEB_PORT": str(free_port())}
+        env["VIGILMAR_METRICS_PORT"] = str(free_port())
+        env["VIGILMAR_METRICS_HOST"] = "127.0.0.1"
         env["VIGILMAR_DATA_DIR"] = str(self.workdir / f"data-{name}")
         log = (self.workdir / f"{name}.log").open("ab")
         process = subprocess.Popen(
@@ -62,7 +66,9 @@ class Stack:
             cwd=self.workdir,
             start_new_session=True,
         )
-        worker = Worker(name, process, self.workdir / f"{name}.log")
+        worker = Worker(
+            name, process, self.workdir / f"{name}.log", int(env["VIGILMAR_METRICS_PORT"])
+        )
         self.workers.append(worker)
         return worker
 
@@ -80,6 +86,16 @@ class Worker:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    metrics_port: int = 0
+
+    def scrape(self, path: str = "/metrics") -> tuple[int, str]:
+        """Status and body of a GET on the worker's metrics server."""
+        url = f"http://127.0.0.1:{self.metrics_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
 
     def wait_ready(self, timeout: float = 60.0, count: int = 1) -> None:
         deadline = time.monotonic() + timeout

@@ -121,6 +121,18 @@ def test_bad_lines_go_to_the_dead_letter_topic_and_the_worker_goes_on(
     assert "\\xff\\xfe" in utf8["raw"]
     assert all(d["source"] == "bad.nmea" for d in dead)
     assert worker.alive()
+    # The operator's view of the same: a live scrape that promtool accepts.
+    status, metrics = worker.scrape()
+    assert status == 200
+    assert worker.scrape("/readyz")[0] == 200
+    assert worker.scrape("/healthz")[0] == 200
+    assert 'vigilmar_deadletter_total{reason="not_utf8"} 1.0' in metrics
+    assert 'vigilmar_messages_total{outcome="decoded",stage="decode"}' in metrics
+    if shutil.which("promtool"):
+        check = subprocess.run(
+            ["promtool", "check", "metrics"], input=metrics.encode(), capture_output=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def kcat_talks_to(bootstrap: str) -> str | None:
