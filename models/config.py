@@ -91,6 +91,15 @@ class PortCallConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityConfig:
+    #: A name, call sign, IMO or ship type that changes from one heard this recently is an alert.
+    window_hours: float = 72.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "window_hours")
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringConfig:
     """Weights of the 0..100 score: base per alert type, plus magnitude, zone and history."""
 
@@ -127,6 +136,7 @@ class Config:
     dark_period: DarkPeriodConfig = field(default_factory=DarkPeriodConfig)
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
 

@@ -16,6 +16,7 @@ from models.alerts import Alert, Finding, Status, VesselInfo, alert_id
 from models.config import Config
 from models.detectors.base import Detector, Fix, Observation
 from models.detectors.dark_period import DarkPeriod
+from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
@@ -44,7 +45,9 @@ class Engine:
         self.flag_of = flag_of
         self.jump = PositionJump(self.config.position_jump)
         self.dark = DarkPeriod(self.config.dark_period)
+        self.identity = Identity(self.config.identity)
         self.detectors: tuple[Detector[Any], ...] = (
+            self.identity,
             self.jump,
             self.dark,
             Loitering(self.config.loitering),
@@ -86,8 +89,13 @@ class Engine:
         """Apply one report, in event-time order, to its vessel."""
         report = entry.report
         if isinstance(report, StaticReport):
+            states = vessel.detectors
+            name = self.identity.name
+            states[name], findings = self.identity.static(
+                states[name], vessel.mmsi, report, entry.timestamp, vessel.last_fix
+            )
             vessel.learn(report, None)
-            return []
+            return [self.alert(vessel, finding) for finding in findings]
         if report.impossible:
             assert report.lat is not None
             assert report.lon is not None

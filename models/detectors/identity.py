@@ -1,0 +1,148 @@
+"""Identity: MMSIs that are not a ship's, and names, call signs, IMOs or ship types that change.
+
+``invalid_identity`` (ITU-R M.585): a vessel reporting positions under an MMSI that is not a ship
+station's — not nine digits with a first digit 2–7, a MID no state was allocated, or a well-known
+placeholder (123456789, 111111111, 0 …, the defaults of unconfigured transponders). Once per
+vessel, at its first report.
+
+``identity_change``: the name, call sign, IMO number or ship type one MMSI reports takes a new
+value while another was reported within ``window_hours`` (US advisory on deceptive shipping
+practices: identity tampering). A value going missing is not a change; a rename long after the
+old name was last heard is a quiet re-registration, not an alert; and two identities taking
+turns under one MMSI raise one alert per new value, not one per turn. Both are instant events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.alerts import AlertType, Finding, Status
+from models.config import IdentityConfig
+from models.detectors.base import Fix, Observation
+from models.records import StaticReport
+from zones.flags import mid_allocation
+
+#: Transponder defaults and test numbers seen in the wild, not allocated to any ship.
+PLACEHOLDERS = frozenset(
+    {0, 1, 123456789, 111111111, 222222222, 333333333, 444444444, 555555555, 666666666,
+     777777777, 888888888, 999999999, 987654321, 100000000, 1193046, 12345678}
+)  # fmt: skip
+
+FIELDS = ("name", "callsign", "imo", "ship_type")
+
+
+def invalid_reason(mmsi: int) -> str | None:
+    """Why ``mmsi`` is not a ship station's MMSI, or ``None`` when it is one."""
+    if mmsi in PLACEHOLDERS:
+        return f"{mmsi} is a placeholder number of unconfigured transponders"
+    if not 200_000_000 <= mmsi <= 799_999_999:
+        return f"{mmsi:09d} is not a ship station's MMSI (nine digits, first digit 2-7)"
+    mid = mmsi // 1_000_000
+    if not mid_allocation(mid):
+        return f"MID {mid} of {mmsi} is allocated to no state"
+    return None
+
+
+_VALUES_KEPT = 8
+
+
+@dataclass(slots=True)
+class IdentityState:
+    checked: bool = False
+    #: field -> {str(value): [value, last time it was reported]}, the latest few values
+    known: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+
+class Identity:
+    name = "identity"
+
+    def __init__(self, config: IdentityConfig) -> None:
+        self.config = config
+        self._window = config.window_hours * 3600.0
+
+    def initial(self) -> IdentityState:
+        return IdentityState()
+
+    def restore(self, data: dict[str, Any]) -> IdentityState:
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
+        known = {
+            name: {key: [pair[0], float(pair[1])] for key, pair in values.items()}
+            for name, values in data.get("known", {}).items()
+        }
+        return IdentityState(checked=bool(data.get("checked")), known=known)
+
+    def due(self, state: IdentityState) -> float | None:
+        return None
+
+    def tick(
+        self, state: IdentityState, mmsi: int, watermark: float
+    ) -> tuple[IdentityState, list[Finding]]:
+        return state, []
+
+    def step(self, state: IdentityState, obs: Observation) -> tuple[IdentityState, list[Finding]]:
+        if state.checked:
+            return state, []
+        state.checked = True
+        reason = invalid_reason(obs.mmsi)
+        if reason is None:
+            return state, []
+        fix = obs.fix
+        return state, [
+            Finding(
+                type=AlertType.INVALID_IDENTITY,
+                status=Status.CLOSED,
+                mmsi=obs.mmsi,
+                start=fix.t,
+                end=fix.t,
+                lat=fix.lat,
+                lon=fix.lon,
+                evidence={"reason": reason},
+                summary=f"Positions reported under an invalid identity: {reason}",
+            )
+        ]
+
+    def static(
+        self, state: IdentityState, mmsi: int, report: StaticReport, t: float, where: Fix | None
+    ) -> tuple[IdentityState, list[Finding]]:
+        """A static report: compare each field it carries with what the vessel said before."""
+        findings: list[Finding] = []
+        for name in FIELDS:
+            value = getattr(report, name)
+            if value is None:
+                continue
+            values = state.known.setdefault(name, {})
+            key = str(value)
+            recent = [
+                pair for k, pair in values.items() if k != key and t - pair[1] <= self._window
+            ]
+            is_new = key not in values or t - values[key][1] > self._window
+            values[key] = [value, t]
+            if len(values) > _VALUES_KEPT:
+                del values[min(values, key=lambda k: values[k][1])]
+            if not is_new or not recent:
+                continue
+            old, seen = max(recent, key=lambda pair: pair[1])
+            hours = (t - seen) / 3600.0
+            findings.append(
+                Finding(
+                    type=AlertType.IDENTITY_CHANGE,
+                    status=Status.CLOSED,
+                    mmsi=mmsi,
+                    start=t,
+                    end=t,
+                    lat=None if where is None else where.lat,
+                    lon=None if where is None else where.lon,
+                    evidence={
+                        "field": name,
+                        "old": old,
+                        "new": value,
+                        "hours_since_old": round(hours, 2),
+                    },
+                    summary=(
+                        f"{name.replace('_', ' ').capitalize()} changed from {old!r} to "
+                        f"{value!r} within {hours:.1f} h"
+                    ),
+                )
+            )
+        return state, findings
