@@ -136,7 +136,9 @@ def create_app(
                 if isinstance(outcome, Failure):
                     failures.append(outcome)
                 else:
-                    await reports.send(
+                    # Buffered: faust flushes the producer before it commits the input offsets,
+                    # so a crash re-reads these lines rather than losing their reports.
+                    reports.send_soon(
                         key=str(outcome.mmsi).encode(), value=dumps(record_to_wire(outcome))
                     )
             await send_failures(failures)
