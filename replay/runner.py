@@ -167,6 +167,7 @@ class ReplayRunner:
         telemetry = self.telemetry
         if telemetry is None:
             return
+        telemetry.beat()
         fleet = self.fleet
         telemetry.decode_stats(self.decoder.stats)
         telemetry.fleet_stats(fleet.stats, fleet.tracked(), fleet.watermark, time.time())

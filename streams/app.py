@@ -212,6 +212,7 @@ def create_app(
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         telemetry.set_ready(False)
+        telemetry.consumer_lag.clear()  # the partitions may be another worker's now
         for mmsi in store.evict():
             track_stage.fleet.forget(mmsi)
         track_stage.forget_partitions()

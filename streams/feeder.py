@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -208,15 +209,34 @@ async def run_feed(
     speed: float | None = None,
     telemetry: Telemetry | None = None,
 ) -> FeedStats:
+    """Feed until the source ends, or until SIGINT/SIGTERM (then flush and return the counts)."""
     endpoint = parse_endpoint(source)
-    async with Feeder(settings, telemetry=telemetry) as feeder:
-        try:
-            if endpoint is None:
-                await feeder.feed_file(Path(source), speed)
-            else:
-                scheme, host, port = endpoint
-                lines = udp_lines(host, port) if scheme == "udp" else tcp_lines(host, port)
-                await feeder.feed_lines(lines)
-        except asyncio.CancelledError:
-            pass
+    loop = asyncio.get_running_loop()
+    current = asyncio.current_task()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if current is not None:
+            loop.add_signal_handler(signum, current.cancel)
+    beating = asyncio.create_task(_heartbeat(telemetry))
+    try:
+        async with Feeder(settings, telemetry=telemetry) as feeder:
+            try:
+                if endpoint is None:
+                    await feeder.feed_file(Path(source), speed)
+                else:
+                    scheme, host, port = endpoint
+                    lines = udp_lines(host, port) if scheme == "udp" else tcp_lines(host, port)
+                    await feeder.feed_lines(lines)
+            except asyncio.CancelledError:
+                pass
+    finally:
+        beating.cancel()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
     return feeder.stats
+
+
+async def _heartbeat(telemetry: Telemetry | None) -> None:
+    """Tell /healthz the feeder's loop is turning, also while no line comes in."""
+    while telemetry is not None:
+        telemetry.beat()
+        await asyncio.sleep(5.0)
