@@ -29,6 +29,7 @@ from models.telemetry import MetricsServer, Telemetry
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
+from replay.report import ReportingSink
 from replay.runner import ReplayRunner, write_summary
 from replay.sinks import FORMATS, dumps, make_sink
 from streams.settings import Settings
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument(
         "--no-progress", action="store_true", help="no progress bar even on a terminal"
+    )
+    replay.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write a self-contained HTML report: map, timeline and table of the alerts",
     )
     replay.add_argument(
         "--metrics-port",
@@ -205,13 +212,26 @@ def run_replay(args: argparse.Namespace) -> int:
             server = _serve_metrics(telemetry, args.metrics_port)
             stack.callback(server.stop)
             telemetry.set_ready(True)
-        runner = ReplayRunner(engine, sink, on_failure=on_failure, telemetry=telemetry)
+        report = ReportingSink(sink) if args.report else None
+        runner = ReplayRunner(
+            engine,
+            report or sink,
+            on_failure=on_failure,
+            telemetry=telemetry,
+            on_records=report.tracks.observe if report else None,
+        )
         show = not args.no_progress and sys.stderr.isatty()
         with progress_bar(reader.total_bytes, enabled=show) as progress:
             summary = runner.run(iter(reader), progress, lambda: reader.bytes_done)
         sink.close()
     summary.files = [str(name) for name in reader.files]
-    summary.skipped = [str(name) for name in reader.skipped]
+    summary.skipped = [skipped.name for skipped in reader.skipped]
+    if report is not None:
+        try:
+            report.save(args.report, summary, engine.zones)
+        except OSError as err:
+            raise CliError(f"cannot write {args.report}: {err.strerror}") from err
+        print(f"report: {args.report}", file=sys.stderr)
     write_summary(summary, sys.stderr)
     return 0
 
