@@ -10,7 +10,7 @@ passes ``due(state)`` without a new position (silence is a behaviour too).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
 from zones.model import Zone
@@ -52,6 +52,16 @@ class Detector(Protocol[S]):
     def tick(self, state: S, mmsi: int, watermark: float) -> tuple[S, list[Finding]]: ...
 
     def due(self, state: S) -> float | None: ...
+
+
+class Untimed(Generic[S]):
+    """For detectors that only react to reports: no timer, nothing to do on a tick."""
+
+    def due(self, state: S) -> float | None:
+        return None
+
+    def tick(self, state: S, mmsi: int, watermark: float) -> tuple[S, list[Finding]]:
+        return state, []
 
 
 def zone_ref(zone: Zone) -> ZoneRef:

@@ -19,7 +19,7 @@ from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import IdentityConfig
-from models.detectors.base import Fix, Observation
+from models.detectors.base import Fix, Observation, Untimed
 from models.records import StaticReport
 from zones.flags import mid_allocation
 
@@ -54,7 +54,7 @@ class IdentityState:
     known: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
 
-class Identity:
+class Identity(Untimed[IdentityState]):
     name = "identity"
 
     def __init__(self, config: IdentityConfig) -> None:
@@ -71,14 +71,6 @@ class Identity:
             for name, values in data.get("known", {}).items()
         }
         return IdentityState(checked=bool(data.get("checked")), known=known)
-
-    def due(self, state: IdentityState) -> float | None:
-        return None
-
-    def tick(
-        self, state: IdentityState, mmsi: int, watermark: float
-    ) -> tuple[IdentityState, list[Finding]]:
-        return state, []
 
     def step(self, state: IdentityState, obs: Observation) -> tuple[IdentityState, list[Finding]]:
         if state.checked:

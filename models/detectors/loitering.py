@@ -15,7 +15,7 @@ from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import LoiteringConfig
-from models.detectors.base import Observation, harbour_of
+from models.detectors.base import Observation, Untimed, harbour_of
 from models.geo import SECONDS_PER_HOUR, distance_km, knots
 
 
@@ -31,7 +31,7 @@ class LoiterState:
     open: bool = False
 
 
-class Loitering:
+class Loitering(Untimed[LoiterState]):
     name = "loitering"
 
     def __init__(self, config: LoiteringConfig) -> None:
@@ -45,14 +45,6 @@ class Loitering:
     def restore(self, data: dict[str, Any]) -> LoiterState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         return LoiterState(**data)
-
-    def due(self, state: LoiterState) -> float | None:
-        return None
-
-    def tick(
-        self, state: LoiterState, mmsi: int, watermark: float
-    ) -> tuple[LoiterState, list[Finding]]:
-        return state, []
 
     def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
         fix = obs.fix

@@ -11,7 +11,7 @@ from typing import Any
 
 from models.alerts import AlertType, Finding, Status, ZoneRef
 from models.config import PortCallConfig
-from models.detectors.base import Observation, harbour_of, zone_ref
+from models.detectors.base import Observation, Untimed, harbour_of, zone_ref
 from models.geo import SECONDS_PER_HOUR
 
 
@@ -30,7 +30,7 @@ class PortCallState:
     open: bool = False
 
 
-class PortCall:
+class PortCall(Untimed[PortCallState]):
     name = "port_call"
 
     def __init__(self, config: PortCallConfig) -> None:
@@ -42,14 +42,6 @@ class PortCall:
     def restore(self, data: dict[str, Any]) -> PortCallState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         return PortCallState(**data)
-
-    def due(self, state: PortCallState) -> float | None:
-        return None
-
-    def tick(
-        self, state: PortCallState, mmsi: int, watermark: float
-    ) -> tuple[PortCallState, list[Finding]]:
-        return state, []
 
     def step(self, state: PortCallState, obs: Observation) -> tuple[PortCallState, list[Finding]]:
         fix = obs.fix

@@ -19,7 +19,7 @@ from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import PositionJumpConfig
-from models.detectors.base import Fix, Observation
+from models.detectors.base import Fix, Observation, Untimed
 from models.geo import distance_km, knots
 from models.records import iso_utc
 
@@ -31,7 +31,7 @@ class JumpState:
     jumps: int = 0
 
 
-class PositionJump:
+class PositionJump(Untimed[JumpState]):
     name = "position_jump"
 
     def __init__(self, config: PositionJumpConfig) -> None:
@@ -48,14 +48,6 @@ class PositionJump:
             candidate=None if candidate is None else Fix(*candidate),
             jumps=int(data.get("jumps", 0)),
         )
-
-    def due(self, state: JumpState) -> float | None:
-        return None
-
-    def tick(
-        self, state: JumpState, mmsi: int, watermark: float
-    ) -> tuple[JumpState, list[Finding]]:
-        return state, []
 
     def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
         fix, anchor = obs.fix, state.anchor

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.alerts import AlertType, Finding, Status, ZoneRef
-from models.detectors.base import Observation, zone_ref
+from models.detectors.base import Observation, Untimed, zone_ref
 
 
 @dataclass(slots=True)
@@ -16,7 +16,7 @@ class TransitState:
     inside: dict[str, tuple[str, str, float | None, float]] = field(default_factory=dict)
 
 
-class ZoneTransit:
+class ZoneTransit(Untimed[TransitState]):
     name = "zone_transit"
 
     def initial(self) -> TransitState:
@@ -26,14 +26,6 @@ class ZoneTransit:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         inside = {key: tuple(value) for key, value in data.get("inside", {}).items()}
         return TransitState(inside=inside)
-
-    def due(self, state: TransitState) -> float | None:
-        return None
-
-    def tick(
-        self, state: TransitState, mmsi: int, watermark: float
-    ) -> tuple[TransitState, list[Finding]]:
-        return state, []
 
     def step(self, state: TransitState, obs: Observation) -> tuple[TransitState, list[Finding]]:
         watched = [zone for zone in obs.zones if zone.raises_entry]
