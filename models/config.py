@@ -100,6 +100,50 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EncounterConfig:
+    """Two vessels within ``max_distance_m``, both under ``max_speed_knots``, for ``min_hours``,
+    outside ports and anchorages (after Global Fishing Watch encounters: 500 m, < 2 kn, 2 h)."""
+
+    enabled: bool = True
+    max_distance_m: float = 500.0
+    max_speed_knots: float = 2.0
+    min_hours: float = 2.0
+    #: The other vessel's position is interpolated between its reports, or taken from its
+    #: nearest report, at most this far in time from the report it is compared with.
+    tolerance_minutes: float = 10.0
+    #: Pairs are evaluated per bucket of event time of this length.
+    bucket_minutes: float = 10.0
+    #: Close buckets further apart than this are two episodes (what was not seen is not claimed).
+    max_gap_minutes: float = 60.0
+    #: Spatial cells slow movers are re-keyed by (degrees of latitude and longitude) ...
+    cell_degrees: float = 0.1
+    #: ... and a mover this near a cell's edge is also sent to the neighbouring cell.
+    margin_km: float = 3.0
+
+    def __post_init__(self) -> None:
+        _positive(
+            self,
+            "max_distance_m",
+            "max_speed_knots",
+            "min_hours",
+            "tolerance_minutes",
+            "bucket_minutes",
+            "max_gap_minutes",
+            "cell_degrees",
+            "margin_km",
+        )
+        # A partner must reach the cell a pair is evaluated in: the distance itself plus what a
+        # slow mover can drift within a bucket and the tolerance either side of it.
+        minutes = self.bucket_minutes + 2 * self.tolerance_minutes
+        reach_km = (self.max_distance_m + self.max_speed_knots * 1852.0 * minutes / 60) / 1000
+        if self.margin_km < reach_km:
+            raise ConfigError(
+                f"encounter.margin_km must be at least {reach_km:.2f} (max_distance_m plus the "
+                "drift of a slow mover over a bucket and its tolerance)"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringConfig:
     """Weights of the 0..100 score: base per alert type, plus magnitude, zone and history."""
 
@@ -137,6 +181,7 @@ class Config:
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    encounter: EncounterConfig = field(default_factory=EncounterConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
 

@@ -14,13 +14,15 @@ import numpy as np
 
 from models.alerts import Alert, Finding, Status, VesselInfo, alert_id
 from models.config import Config
-from models.detectors.base import Detector, Fix, Observation
+from models.detectors.base import Detector, Fix, Observation, harbour_of
 from models.detectors.dark_period import DarkPeriod
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
 from models.detectors.zone_transit import ZoneTransit
+from models.encounter.mover import Mover
+from models.geo import SECONDS_PER_HOUR, distance_km, knots
 from models.records import PositionReport, StaticReport
 from models.scoring import explain, score_finding
 from models.track import Pending, VesselState
@@ -85,8 +87,11 @@ class Engine:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def observe(self, vessel: VesselState, entry: Pending) -> list[Alert]:
-        """Apply one report, in event-time order, to its vessel."""
+    def observe(
+        self, vessel: VesselState, entry: Pending, movers: list[Mover] | None = None
+    ) -> list[Alert]:
+        """Apply one report, in event-time order, to its vessel. A slow position outside
+        harbours is also appended to ``movers`` (when given), for the encounter stages."""
         report = entry.report
         if isinstance(report, StaticReport):
             states = vessel.detectors
@@ -116,8 +121,27 @@ class Engine:
             states[detector.name], findings = detector.step(states[detector.name], obs)
             for finding in findings:
                 alerts.append(self.alert(vessel, finding))
+        if movers is not None:
+            mover = self._mover(vessel, fix, last, entry.zones)
+            if mover is not None:
+                movers.append(mover)
         vessel.remember(fix)
         return alerts
+
+    def _mover(
+        self, vessel: VesselState, fix: Fix, last: Fix | None, zones: tuple[Zone, ...]
+    ) -> Mover | None:
+        """The fix as a slow mover, if it is one: under the encounter speed, outside harbours."""
+        speed = fix.speed
+        if speed is None:
+            if last is None:
+                return None
+            speed = knots(distance_km(last.lat, last.lon, fix.lat, fix.lon), fix.t - last.t)
+        if speed >= self.config.encounter.max_speed_knots or harbour_of(zones) is not None:
+            return None
+        window = fix.t - self.config.scoring.history_hours * SECONDS_PER_HOUR
+        history = tuple((kind, start) for kind, start in vessel.recent if start >= window)
+        return Mover(vessel.mmsi, fix.t, fix.lat, fix.lon, speed, vessel.identity, history)
 
     def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:
         """Event time has reached ``watermark`` with no new report from this vessel."""

@@ -15,6 +15,7 @@ from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from models.alerts import Alert
+from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
 from models.timers import TimerWheel
@@ -41,6 +42,8 @@ class Fleet:
         self.vessels: MutableMapping[int, VesselState] = {} if vessels is None else vessels
         self.stats = FleetStats()
         self.late: list[Failure] = []  # reports that came after their vessel's window closed
+        #: Slow positions outside harbours, for the encounter stages (None: encounters are off).
+        self.movers: list[Mover] | None = [] if engine.config.encounter.enabled else None
         self.max_time = float("-inf")
         self.watermark = float("-inf")
         self._timers = TimerWheel()
@@ -139,8 +142,9 @@ class Fleet:
         self, vessel: VesselState, until: float, alerts: list[Alert], reschedule: bool = True
     ) -> None:
         observe = self.engine.observe
+        movers = self.movers
         for entry in vessel.release(until):
-            alerts.extend(observe(vessel, entry))
+            alerts.extend(observe(vessel, entry, movers))
         if reschedule:
             self._timers.set(vessel.mmsi, self.engine.due(vessel))
         # Storing back matters when ``vessels`` is a persistent table, not a dict.

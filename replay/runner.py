@@ -15,6 +15,7 @@ from typing import IO, Protocol
 
 from models.alerts import Alert
 from models.decode import Decoder
+from models.encounter import Encounters
 from models.engine import Engine
 from models.fleet import Fleet
 from models.records import Decoded, Failure, InputLine, Outcome
@@ -46,6 +47,7 @@ class ReplaySummary:
     inherited_time: int = 0
     untimed: int = 0
     late: int = 0
+    late_movers: int = 0  # slow positions that reached the encounter stage too late
     vessels: int = 0
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -79,6 +81,8 @@ class ReplayRunner:
         self.batch_size = batch_size
         self.decoder = Decoder(engine.config.tracking.multipart_window)
         self.fleet = Fleet(engine)
+        self.encounters = Encounters(engine.config) if self.fleet.movers is not None else None
+        self._encounter_alerts: Counter[str] = Counter()
         self.summary = ReplaySummary()
         self._records: list[Decoded] = []
         self._outcomes: list[Outcome] = []
@@ -108,6 +112,7 @@ class ReplayRunner:
         self.decoder.flush(outcomes)
         self._flush_batch()
         final = self.fleet.finish()
+        final.extend(self._encounter_step())
         self.sink.write(final)
         self._drain_late()
         self._record(final)
@@ -123,7 +128,9 @@ class ReplayRunner:
         summary.untimed = self.fleet.stats.untimed
         summary.late = self.fleet.stats.late
         summary.vessels = self.fleet.tracked()
-        summary.alerts = self.fleet.stats.alerts
+        summary.alerts = self.fleet.stats.alerts + self._encounter_alerts
+        if self.encounters is not None:
+            summary.late_movers = self.encounters.stats.late
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -158,10 +165,23 @@ class ReplayRunner:
         if self.on_records is not None:
             self.on_records(records)
         alerts = self.fleet.process(records)
+        alerts.extend(self._encounter_step())
         self.sink.write(alerts)
         records.clear()
         self._drain_late()
         self._record(alerts)
+
+    def _encounter_step(self) -> list[Alert]:
+        """Pass the slow movers the fleet released on to the encounter stages, then let them
+        follow the fleet's watermark."""
+        encounters, movers = self.encounters, self.fleet.movers
+        if encounters is None or movers is None:
+            return []
+        encounters.feed(movers)
+        movers.clear()
+        alerts = encounters.advance(self.fleet.watermark)
+        self._encounter_alerts.update(alert.type.value for alert in alerts)
+        return alerts
 
     def _record(self, alerts: list[Alert]) -> None:
         telemetry = self.telemetry
@@ -217,6 +237,11 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
             f"  {summary.late:,} reports came more than the lateness window behind what was "
             "already processed and were not tracked (inputs out of time order? give files in "
             "time order, or raise tracking.lateness_seconds)\n"
+        )
+    if summary.late_movers:
+        out(
+            f"  {summary.late_movers:,} slow positions came too late to be compared for "
+            "encounters (a vessel's report far behind the others')\n"
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")

@@ -15,6 +15,7 @@ from typing import Any
 
 from models.alerts import Alert
 from models.config import Config
+from models.encounter import Encounters
 from models.engine import Engine
 from models.fleet import Fleet
 from models.geo import EARTH_RADIUS_KM, KM_PER_NM
@@ -87,13 +88,26 @@ def run(
     zones: Sequence[Zone] = (),
     batch: int = 500,
 ) -> list[Alert]:
-    """Replay records through a Fleet in batches, finishing at the end, as replay does."""
-    fleet = Fleet(Engine(config or Config(), ZoneIndex(zones)))
+    """Replay records through a Fleet and the encounter stages in batches, finishing at the
+    end, as replay does."""
+    config = config or Config()
+    fleet = Fleet(Engine(config, ZoneIndex(zones)))
+    encounters = Encounters(config)
     alerts: list[Alert] = []
+
+    def meet() -> list[Alert]:
+        if fleet.movers is None:
+            return []
+        encounters.feed(fleet.movers)
+        fleet.movers.clear()
+        return encounters.advance(fleet.watermark)
+
     items = list(records)
     for start in range(0, len(items), batch):
         alerts.extend(fleet.process(items[start : start + batch]))
+        alerts.extend(meet())
     alerts.extend(fleet.finish())
+    alerts.extend(meet())
     return alerts
 
 
