@@ -31,7 +31,7 @@ from replay.progress import progress_bar
 from replay.readers import Reader
 from replay.report import ReportingSink
 from replay.runner import ReplayRunner, write_summary
-from replay.sinks import FORMATS, dumps, make_sink
+from replay.sinks import FORMATS, VesselRiskSink, dumps, make_sink
 from streams.settings import Settings
 from zones.catalogue import load_catalogue
 from zones.errors import ZoneError
@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="also write a self-contained HTML report: map, timeline and table of the alerts",
+    )
+    replay.add_argument(
+        "--vessels",
+        type=Path,
+        metavar="FILE",
+        help="also write a risk summary per alerting vessel (vigilmar.vessel/1), highest risk "
+        "first: JSON Lines, or CSV when FILE ends in .csv",
     )
     replay.add_argument(
         "--metrics-port",
@@ -213,9 +220,10 @@ def run_replay(args: argparse.Namespace) -> int:
             stack.callback(server.stop)
             telemetry.set_ready(True)
         report = ReportingSink(sink) if args.report else None
+        vessels = VesselRiskSink(report or sink) if args.vessels else None
         runner = ReplayRunner(
             engine,
-            report or sink,
+            vessels or report or sink,
             on_failure=on_failure,
             telemetry=telemetry,
             on_records=report.tracks.observe if report else None,
@@ -232,6 +240,12 @@ def run_replay(args: argparse.Namespace) -> int:
         except OSError as err:
             raise CliError(f"cannot write {args.report}: {err.strerror}") from err
         print(f"report: {args.report}", file=sys.stderr)
+    if vessels is not None:
+        try:
+            written = vessels.save(args.vessels)
+        except OSError as err:
+            raise CliError(f"cannot write {args.vessels}: {err.strerror}") from err
+        print(f"vessels: {written:,} written to {args.vessels}", file=sys.stderr)
     write_summary(summary, sys.stderr)
     return 0
 

@@ -1,5 +1,6 @@
 """Where replay alerts go: JSON Lines (the contract), GeoJSON (for a map), CSV (for a sheet) or
-a plain-text table (for a person at a terminal).
+a plain-text table (for a person at a terminal); and the per-vessel risk summaries
+(``vigilmar.vessel/1``) as JSON Lines or CSV.
 
 Output is a pure function of the alerts in order — no run times, no host names — so the same
 input gives byte-identical files.
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import IO, Any
 
-from models.alerts import Alert
+from models.alerts import Alert, AlertType
+from models.vessel_risk import VesselRisk
+from replay.runner import AlertWriter
 
 FORMATS = ("jsonl", "geojson", "csv", "table")
 
@@ -169,3 +174,89 @@ def make_sink(fmt: str, stream: IO[str]) -> AlertSink:
         raise ValueError(
             f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}"
         ) from None
+
+
+# -- per-vessel risk summaries -----------------------------------------------------------------
+
+#: One row per vessel: identity, risk, then one column of distinct episodes per alert type.
+VESSEL_CSV_COLUMNS = (
+    "mmsi",
+    "vessel_name",
+    "imo",
+    "callsign",
+    "ship_type",
+    "flag",
+    "risk_score",
+    "severity",
+    *(kind.value for kind in AlertType),
+    "top_alert_id",
+    "top_alert_type",
+    "top_alert_score",
+    "first",
+    "last",
+    "met",
+    "explanation",
+)
+
+
+class VesselRiskSink:
+    """Wraps the replay's alert sink: passes every batch on unchanged and feeds each alert to
+    ``risk``, the per-vessel accumulator. Call ``save`` at the end."""
+
+    def __init__(self, inner: AlertWriter, risk: VesselRisk | None = None) -> None:
+        self.inner = inner
+        self.risk = risk if risk is not None else VesselRisk()
+
+    def write(self, alerts: list[Alert]) -> None:
+        self.inner.write(alerts)
+        for alert in alerts:
+            self.risk.update(alert)
+
+    def close(self) -> None:
+        """Close the wrapped sink, if it has a ``close``."""
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
+    def save(self, path: str | os.PathLike[str]) -> int:
+        """Write every vessel's summary to ``path`` — CSV if its name ends in ``.csv``, JSON
+        Lines otherwise — highest risk first; return how many. ``OSError`` if it cannot."""
+        summaries = self.risk.summaries()
+        fmt = "csv" if Path(path).suffix.lower() == ".csv" else "jsonl"
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            write_vessels(summaries, stream, fmt)
+        return len(summaries)
+
+
+def write_vessels(summaries: Iterable[dict[str, Any]], stream: IO[str], fmt: str) -> None:
+    """Write ``vigilmar.vessel/1`` summaries as ``jsonl`` (one object a line) or ``csv``."""
+    if fmt == "jsonl":
+        for summary in summaries:
+            stream.write(dumps(summary) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(VESSEL_CSV_COLUMNS)
+        for summary in summaries:
+            writer.writerow(_vessel_row(summary))
+    else:
+        raise ValueError(f"unknown vessel summary format {fmt!r}; choose jsonl or csv")
+
+
+def _vessel_row(summary: dict[str, Any]) -> list[Any]:
+    vessel, top = summary["vessel"], summary["top_alert"]
+    row = {
+        **summary,
+        **summary["alerts"],
+        "vessel_name": vessel["name"],
+        "imo": vessel["imo"],
+        "callsign": vessel["callsign"],
+        "ship_type": vessel["ship_type"],
+        "flag": vessel["flag"],
+        "top_alert_id": top["alert_id"],
+        "top_alert_type": top["type"],
+        "top_alert_score": top["score"],
+        "met": " ".join(str(mmsi) for mmsi in summary["met"]),
+    }
+    for kind in AlertType:
+        row.setdefault(kind.value, 0)
+    return ["" if row[column] is None else row[column] for column in VESSEL_CSV_COLUMNS]
