@@ -17,8 +17,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
-from math import floor
-from statistics import median
+from math import cos, floor, hypot, radians
 from typing import Any
 
 import numpy as np
@@ -26,9 +25,9 @@ import numpy as np
 from models.alerts import VesselInfo
 from models.config import EncounterConfig
 from models.encounter.mover import Cell, History, Mover, home_cell, vessel_from_wire
-from models.geo import distance_km
 
-_M_PER_DEGREE = 111_320.0
+#: Metres per degree of a great circle (models.geo's Earth radius).
+_M_PER_DEGREE = 111_195.08
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +135,10 @@ class CellStats:
     pairs: int = 0  # close pair buckets found
 
 
+def _order(mover: Mover) -> tuple[float, int]:
+    return mover.t, mover.mmsi
+
+
 class CellStage:
     def __init__(self, config: EncounterConfig) -> None:
         self.config = config
@@ -145,21 +148,35 @@ class CellStage:
         self._bucket = config.bucket_minutes * 60.0
         self._tolerance = config.tolerance_minutes * 60.0
         self._next_bucket: int | None = None  # buckets before it are evaluated
+        self._unsorted: set[Cell] = set()  # cells with movers added since the last advance
 
     def add(self, cell: Cell, mover: Mover) -> bool:
         """Hold a mover for its cell; False (and counted) when its bucket was already evaluated."""
         if mover.t < self.watermark:
             self.stats.late += 1
             return False
-        movers = self.cells.setdefault(cell, [])
-        key = (mover.t, mover.mmsi)
-        i = bisect.bisect_left(movers, key, key=lambda m: (m.t, m.mmsi))
-        if i < len(movers) and movers[i].t == mover.t and movers[i].mmsi == mover.mmsi:
-            self.stats.duplicates += 1  # a report repeated (a restarted producer)
-            return True
-        movers.insert(i, mover)
+        movers = self.cells.get(cell)
+        if movers is None:
+            movers = self.cells[cell] = []
+        movers.append(mover)
+        self._unsorted.add(cell)
         self.stats.movers += 1
         return True
+
+    def _sort(self, cell: Cell) -> None:
+        """Put a cell's movers in (time, MMSI) order, each report once (a restarted producer
+        may send some again)."""
+        movers = self.cells[cell]
+        movers.sort(key=_order)
+        unique = [movers[0]]
+        for mover in movers[1:]:
+            last = unique[-1]
+            if mover.t == last.t and mover.mmsi == last.mmsi:
+                self.stats.duplicates += 1
+                self.stats.movers -= 1
+            else:
+                unique.append(mover)
+        self.cells[cell] = unique
 
     def advance(self, watermark: float) -> list[PairBucket]:
         """Event time reached ``watermark``: evaluate every bucket it completed."""
@@ -172,6 +189,9 @@ class CellStage:
         if start is not None and end <= start:
             return []
         self._next_bucket = end
+        for cell in self._unsorted:
+            self._sort(cell)
+        self._unsorted.clear()
         found: list[PairBucket] = []
         for cell in sorted(self.cells):
             movers = self.cells[cell]
@@ -213,7 +233,7 @@ class CellStage:
         if not any(owned[:-1]):
             return []
         found: list[PairBucket] = []
-        for i, j in self._candidates(present, owned):
+        for i, j in self._candidates(present, tracks, owned):
             a, inside_a = present[i]
             b, inside_b = present[j]
             pair = self._compare(a, b, inside_a, inside_b, tracks[a], tracks[b], k)
@@ -222,29 +242,40 @@ class CellStage:
         return found
 
     def _candidates(
-        self, present: list[tuple[int, list[Mover]]], owned: list[bool]
+        self, present: list[tuple[int, list[Mover]]], tracks: dict[int, _Track], owned: list[bool]
     ) -> list[tuple[int, int]]:
-        """Index pairs (i < j) whose reports in the bucket may come within the distance."""
-        lat = np.array([np.mean([m.lat for m in inside]) for _, inside in present])
-        lon = np.array([np.mean([m.lon for m in inside]) for _, inside in present])
-        spread = np.array(
+        """Index pairs (i < j) that may have a comparison within the distance: every position a
+        report is compared with lies in the box around the other vessel's reports in the window
+        (interpolation never leaves it), so boxes further apart than the distance never are."""
+        boxes = np.array(
             [
-                max(abs(m.lat - y) + abs(m.lon - x) for m in inside)
-                for (_, inside), y, x in zip(present, lat, lon, strict=True)
+                (
+                    min(m.lat for m in tracks[mmsi].movers),
+                    max(m.lat for m in tracks[mmsi].movers),
+                    min(m.lon for m in tracks[mmsi].movers),
+                    max(m.lon for m in tracks[mmsi].movers),
+                )
+                for mmsi, _ in present
             ]
         )
-        # Reach in metres: the distance, each vessel's spread, and a slow mover's drift within
-        # the tolerance, over-estimated (degrees of longitude counted as of latitude).
-        drift = self.config.max_speed_knots * 1852.0 * (2 * self._tolerance / 3600.0)
-        reach = self.config.max_distance_m + drift + spread * _M_PER_DEGREE
-        cos_lat = np.cos(np.radians(lat))
+        lat_lo, lat_hi, lon_lo, lon_hi = boxes.T
+        # A lower bound of the great-circle distance between two boxes (metres per degree of
+        # the sphere, longitude shrunk at the pole-most latitude of the pair), a little low.
+        per_degree = _M_PER_DEGREE * 0.999
+        limit = self.config.max_distance_m
         pairs: list[tuple[int, int]] = []
         for i in range(len(present) - 1):
             if not owned[i]:
                 continue
-            dy = (lat[i + 1 :] - lat[i]) * _M_PER_DEGREE
-            dx = (lon[i + 1 :] - lon[i]) * _M_PER_DEGREE * min(cos_lat[i], 1.0)
-            near = np.hypot(dx, dy) * 0.99 <= reach[i] + reach[i + 1 :]
+            rest = slice(i + 1, None)
+            dlat = np.maximum(0.0, np.maximum(lat_lo[rest] - lat_hi[i], lat_lo[i] - lat_hi[rest]))
+            dlon = np.maximum(0.0, np.maximum(lon_lo[rest] - lon_hi[i], lon_lo[i] - lon_hi[rest]))
+            polar = np.maximum(
+                np.maximum(np.abs(lat_lo[rest]), np.abs(lat_hi[rest])),
+                max(abs(lat_lo[i]), abs(lat_hi[i])),
+            )
+            shrink = np.cos(np.radians(np.minimum(polar, 90.0)))
+            near = np.hypot(dlat * per_degree, dlon * per_degree * shrink) <= limit
             pairs.extend((i, i + 1 + int(n)) for n in np.flatnonzero(near))
         return pairs
 
@@ -259,33 +290,51 @@ class CellStage:
         k: int,
     ) -> PairBucket | None:
         tolerance = self._tolerance
+        # Metres between nearby points: flat-Earth at this latitude (under 1 ppm off the
+        # great circle at these distances, and the same on every path).
+        shrink = cos(radians(inside_a[0].lat))
         samples: list[tuple[float, float, float, float]] = []  # t, metres, mid lat, mid lon
+        bisect_left = bisect.bisect_left
         for mine, other in ((inside_a, track_b), (inside_b, track_a)):
+            times, theirs = other.times, other.movers
+            count = len(times)
             for mover in mine:
-                there = other.position_at(mover.t, tolerance)
-                if there is None:
+                # The other vessel at this instant: interpolated between its reports either
+                # side when both are within the tolerance, else its nearest report within it.
+                t = mover.t
+                i = bisect_left(times, t)
+                after = theirs[i] if i < count and times[i] - t <= tolerance else None
+                before = theirs[i - 1] if i and t - times[i - 1] <= tolerance else None
+                if after is not None and (before is None or after.t == t):
+                    lat, lon = after.lat, after.lon
+                elif before is not None and after is not None:
+                    share = (t - before.t) / (after.t - before.t)
+                    lat = before.lat + (after.lat - before.lat) * share
+                    lon = before.lon + (after.lon - before.lon) * share
+                elif before is not None:
+                    lat, lon = before.lat, before.lon
+                else:
                     continue
-                metres = distance_km(mover.lat, mover.lon, there[0], there[1]) * 1000.0
-                samples.append(
-                    (mover.t, metres, (mover.lat + there[0]) / 2, (mover.lon + there[1]) / 2)
-                )
+                metres = hypot(lat - mover.lat, (lon - mover.lon) * shrink) * _M_PER_DEGREE
+                samples.append((t, metres, (mover.lat + lat) / 2, (mover.lon + lon) / 2))
         if not samples:
             return None
-        distances = [s[1] for s in samples]
-        middle = median(distances)
+        distances = sorted(s[1] for s in samples)
+        n = len(distances)
+        middle = distances[n // 2] if n % 2 else (distances[n // 2 - 1] + distances[n // 2]) / 2
         if middle > self.config.max_distance_m:
             return None
-        samples.sort()
-        first = samples[0]
+        first = min(samples)
+        last_t = max(s[0] for s in samples)
         return PairBucket(
             a,
             b,
             k,
             first_t=first[0],
-            last_t=samples[-1][0],
+            last_t=last_t,
             lat=first[2],
             lon=first[3],
-            min_m=min(distances),
+            min_m=distances[0],
             median_m=middle,
             samples=len(samples),
             vessel_a=inside_a[-1].vessel,

@@ -57,31 +57,24 @@ class Encounters:
 
 
 class SourceClock:
-    """The watermark of a partition fed by ``sources`` upstream partitions.
-
-    Each upstream partition announces its watermark (monotone: a lower announcement after a
-    rebalance is ignored) or that it is idle — caught up with nothing in it, so it holds nobody
-    back. The watermark is the least announced by the busy ones, once every source has spoken.
-    """
+    """The watermark of a partition fed by ``sources`` upstream partitions: the least they have
+    announced, once every one has (announcements are monotone: a lower one after a rebalance is
+    ignored)."""
 
     def __init__(self, sources: int) -> None:
         self.sources = sources
         self._marks: dict[int, float] = {}
-        self._idle: set[int] = set()
 
-    def announce(self, source: int, watermark: float | None) -> None:
-        if watermark is None:
-            self._idle.add(source)
-            return
-        self._idle.discard(source)
+    def announce(self, source: int, watermark: float) -> None:
         if watermark > self._marks.get(source, float("-inf")):
             self._marks[source] = watermark
 
     def watermark(self) -> float | None:
-        heard = set(self._marks) | self._idle
-        if len(heard) < self.sources:
+        if len(self._marks) < self.sources:
             return None
-        busy = [mark for source, mark in self._marks.items() if source not in self._idle]
-        if busy:
-            return min(busy)
-        return max(self._marks.values(), default=None)
+        return min(self._marks.values())
+
+    def describe(self) -> str:
+        """For logs: each source's watermark, and the result."""
+        marks = " ".join(f"{source}:{mark:.0f}" for source, mark in sorted(self._marks.items()))
+        return f"{marks or 'nothing heard'} -> {self.watermark()}"
