@@ -72,6 +72,10 @@ class Stack(ExitStack):
             "VIGILMAR_TOPIC_REPORTS": f"ais.reports.{run}",
             "VIGILMAR_TOPIC_ALERTS": f"vigilmar.alerts.{run}",
             "VIGILMAR_TOPIC_DEADLETTER": f"ais.deadletter.{run}",
+            "VIGILMAR_TOPIC_ENCOUNTER_CELLS": f"vigilmar.encounter.cells.{run}",
+            "VIGILMAR_TOPIC_ENCOUNTER_PAIRS": f"vigilmar.encounter.pairs.{run}",
+            "VIGILMAR_TOPIC_VESSELS": f"vigilmar.vessels.{run}",
+            "VIGILMAR_TOPIC_VESSEL_ALERTS": f"vigilmar.vessels.alerts.{run}",
             "VIGILMAR_METRICS_HOST": "127.0.0.1",
         }
         if lateness is not None:

@@ -12,8 +12,10 @@ exact, so a record read back gives the very same alerts).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from models.alerts import Alert, AlertType, Severity, Status, VesselInfo, ZoneRef
 from models.records import (
     Failure,
     FailureReason,
@@ -123,3 +125,30 @@ def failure_from_dict(document: dict[str, Any]) -> Failure:
         line_no=int(document.get("line") or 0),
         detail=str(document.get("detail", "")),
     )
+
+
+def alert_from_dict(document: dict[str, Any]) -> Alert:
+    """An alert back from its ``vigilmar.alert/1`` object (times to the millisecond)."""
+    zone = document.get("zone")
+    vessel = document.get("vessel") or {}
+    return Alert(
+        alert_id=str(document["alert_id"]),
+        type=AlertType(document["type"]),
+        status=Status(document["status"]),
+        mmsi=int(document["mmsi"]),
+        other_mmsi=None if document.get("other_mmsi") is None else int(document["other_mmsi"]),
+        vessel=VesselInfo(**vessel),
+        start=_seconds(document["start"]),
+        end=None if document.get("end") is None else _seconds(document["end"]),
+        lat=document.get("lat"),
+        lon=document.get("lon"),
+        zone=None if zone is None else ZoneRef(zone["id"], zone["name"], zone["kind"]),
+        severity=Severity(document["severity"]),
+        score=int(document["score"]),
+        explanation=str(document.get("explanation") or ""),
+        evidence=dict(document.get("evidence") or {}),
+    )
+
+
+def _seconds(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

@@ -5,6 +5,9 @@ convert Kafka events for ``streams.stages`` and send what comes back:
 
     ais.raw  --decode-->  ais.reports (key: MMSI)  --track-->  vigilmar.alerts (key: MMSI)
                   \\------------------------------------\\----->  ais.deadletter
+                                                        \\--> vigilmar.encounter.cells
+    vigilmar.encounter.cells (key: cell) --encounter-cells--> vigilmar.encounter.pairs
+    vigilmar.encounter.pairs (key: pair) --encounter-pairs--> vigilmar.alerts
 
 Per-vessel state lives in the changelog-backed table ``vessels`` (co-partitioned with
 ``ais.reports`` by MMSI), written once per vessel per batch, so a worker that takes over a
@@ -20,16 +23,20 @@ import time
 from typing import Any
 
 import faust
+from faust.types import TP
 
 from models.alerts import Alert
 from models.config import Config, load_config
+from models.encounter.pipeline import EncounterStats
 from models.engine import Engine
 from models.records import Failure, Outcome
-from models.serialise import failure_to_dict, record_to_wire
+from models.serialise import alert_from_dict, failure_to_dict, record_to_wire
 from models.telemetry import Telemetry
+from models.vessel_risk import VesselRisk
+from streams.encounter_stages import CellAgentStage, PairAgentStage, route, watermark_message
 from streams.kafka import client_options
 from streams.settings import Settings
-from streams.stages import DecodeStage, RawRecord, TrackStage
+from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
 from streams.state import VesselStore
 from zones.catalogue import load_catalogue
 from zones.index import ZoneIndex
@@ -63,12 +70,15 @@ def create_app(
             name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    raw, reports, alerts_topic, deadletter = (
+    raw, reports, alerts_topic, deadletter, cells, pairs = (
         topic(names.raw),
         topic(names.reports),
         topic(names.alerts),
         topic(names.deadletter),
+        topic(names.encounter_cells),
+        topic(names.encounter_pairs),
     )
+    vessel_alerts, vessels_topic = topic(names.vessel_alerts), topic(names.vessels)
     table = app.Table(
         "vessels",
         default=None,
@@ -78,9 +88,26 @@ def create_app(
         partitions=settings.partitions,
         use_partitioner=True,
     )
+    # Per-vessel risk (``models.vessel_risk``), one state per MMSI, co-partitioned with the
+    # alerts re-keyed by vessel; each change goes to the compacted vessels topic.
+    risk_table = app.Table(
+        "vessel-risk",
+        default=None,
+        key_type=bytes,
+        partitions=settings.partitions,
+        use_partitioner=True,
+    )
     decode_stage = DecodeStage(engine)
     store = VesselStore(table, engine)
     track_stage = TrackStage(engine, store)
+    # Encounters: every cells partition hears the watermark of every reports partition, every
+    # pairs partition that of every cells partition (all topics have ``settings.partitions``).
+    cell_stage = CellAgentStage(config, settings.partitions)
+    pair_stage = PairAgentStage(config, settings.partitions)
+    announced = {"track": float("-inf")}
+    raw_done: dict[int, int] = {}  # the offset of the last line decoded, per raw partition
+    progress_seen: dict[int, RawProgress] = {}  # the last progress sent, per raw partition
+    progress_sent = {"at": float("-inf")}
     # Wall clock at the end of each agent's last batch, and whether one is in a batch now.
     last_input = {"decode": time.monotonic(), "track": time.monotonic()}
     busy = {"decode": False, "track": False}
@@ -106,7 +133,11 @@ def create_app(
 
     async def send_alerts(alerts: list[Alert], reported: float | None = None) -> None:
         for alert in alerts:
-            await alerts_topic.send(key=str(alert.mmsi).encode(), value=dumps(alert.to_dict()))
+            value = dumps(alert.to_dict())
+            await alerts_topic.send(key=str(alert.mmsi).encode(), value=value)
+            for mmsi in (alert.mmsi, alert.other_mmsi):
+                if mmsi is not None:
+                    await vessel_alerts.send(key=str(mmsi).encode(), value=value)
         telemetry.published(alerts)
         if reported is not None:
             now = time.time()
@@ -120,6 +151,60 @@ def create_app(
             )
             telemetry.deadletter.labels(failure.reason.value).inc()
 
+    async def broadcast(target: Any, source: int, watermark: float) -> None:
+        """Tell every partition of ``target`` how far ``source`` has got in event time."""
+        value = dumps(watermark_message(source, watermark))
+        for partition in range(settings.partitions):
+            await target.send(key=b"wm", value=value, partition=partition)
+
+    async def send_movers() -> None:
+        """Slow movers the fleet released go to their cells; then, if it moved, the fleet's
+        watermark to every cells partition, for each reports partition of this worker. ``send``
+        keeps them in order on each partition: a watermark never overtakes a mover."""
+        fleet = track_stage.fleet
+        movers = fleet.movers
+        if movers is None:
+            return
+        for key, wire in route(movers, config):
+            await cells.send(key=key, value=dumps(wire))
+        movers.clear()
+        watermark = fleet.watermark
+        if watermark <= announced["track"]:
+            return
+        announced["track"] = watermark
+        for source in assigned(names.reports):
+            await broadcast(cells, source, watermark)
+
+    def assigned(topic_name: str) -> list[int]:
+        return sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == topic_name)
+
+    async def send_progress(partitions: list[int], periodic: bool = False) -> None:
+        """After the reports decoded from them, tell every reports partition how far this worker
+        has read these raw partitions (see ``TrackStage.drained``). ``periodic``: only what
+        changed, and everything again now and then (for a worker that takes a partition over)."""
+        consumer = app.consumer
+        now = time.monotonic()
+        again = now - progress_sent["at"] >= 10 * settings.idle_tick_seconds
+        if periodic and again:
+            progress_sent["at"] = now
+        for raw_partition in partitions:
+            # Read to the end: the last line decoded is the last there is (the highwater from
+            # fetch responses; the consumer's position may be ahead of what was decoded).
+            highwater = consumer.highwater(TP(names.raw, raw_partition))
+            done = raw_done.get(raw_partition, -1) + 1
+            caught_up = highwater is not None and highwater >= 0 and done >= highwater
+            progress = RawProgress(raw_partition, caught_up, decode_stage.latest.get(raw_partition))
+            if periodic and not again and progress_seen.get(raw_partition) == progress:
+                continue
+            progress_seen[raw_partition] = progress
+            value = dumps(progress.to_wire())
+            for partition in range(settings.partitions):
+                reports.send_soon(key=b"raw", value=value, partition=partition)
+
+    def record_encounters() -> None:
+        cell, pair = cell_stage.stats(), pair_stage.stats()
+        telemetry.encounter_stats(EncounterStats(movers=cell.movers, late=cell.late + pair.late))
+
     def record_track() -> None:
         fleet = track_stage.fleet
         telemetry.fleet_stats(fleet.stats, len(store), fleet.watermark, time.time())
@@ -130,6 +215,8 @@ def create_app(
             busy["decode"] = True
             started = time.perf_counter()
             records = [_raw_record(event) for event in events]
+            for record in records:
+                raw_done[record.partition] = max(raw_done.get(record.partition, -1), record.offset)
             outcomes: list[Outcome] = decode_stage.decode(records)
             failures: list[Failure] = []
             for outcome in outcomes:
@@ -142,6 +229,7 @@ def create_app(
                         key=str(outcome.mmsi).encode(), value=dumps(record_to_wire(outcome))
                     )
             await send_failures(failures)
+            await send_progress(sorted({record.partition for record in records}))
             telemetry.decode_stats(decode_stage.decoder.stats)
             telemetry.batch_duration.labels("decode").observe(time.perf_counter() - started)
             busy["decode"] = False
@@ -160,15 +248,20 @@ def create_app(
                     document = None  # counted as malformed by the stage
                 documents.append((event.message.partition, document))
             alerts, failures = track_stage.track(documents)
-            reported = max((d.get("t") or 0.0 for _, d in documents if d), default=None)
+            reported = max(
+                (d.get("t") or 0.0 for _, d in documents if isinstance(d, dict) and "raw" not in d),
+                default=None,
+            )
             # Alerts go out before the state is written: a crash repeats alerts, never loses.
             await send_alerts(alerts, reported)
+            await send_movers()
             store.flush()
             await send_failures(failures)
             record_track()
             telemetry.batch_duration.labels("track").observe(time.perf_counter() - started)
             busy["track"] = False
-            last_input["track"] = time.monotonic()
+            if any(isinstance(d, dict) and "raw" not in d for _, d in documents):
+                last_input["track"] = time.monotonic()  # progress words alone are not input
 
     @app.timer(interval=settings.idle_tick_seconds, name="idle")
     async def idle() -> None:
@@ -177,14 +270,71 @@ def create_app(
             return
         # Every input is read to its end and nothing came for a while: event time moves on
         # with the clock, so a vessel that fell silent is reported without waiting for data.
-        alerts = track_stage.advance_idle(quiet)
+        alerts = []
+        drained = track_stage.drained(assigned(names.reports), settings.partitions)
+        if drained is not None:
+            # Every decoder has read its raw partition to the end and all it decoded is here:
+            # event time reaches the latest decoded anywhere, as at the end of a replay.
+            alerts.extend(track_stage.advance_drained(drained))
+        alerts.extend(track_stage.advance_idle(quiet))
         await send_alerts(alerts)
+        await send_movers()
         store.flush()
         record_track()
+
+    @app.timer(interval=settings.idle_tick_seconds, name="raw-progress")
+    async def raw_progress() -> None:
+        if not busy["decode"]:
+            await send_progress(assigned(names.raw), periodic=True)
+
+    @app.agent(cells, name="encounter-cells")
+    async def encounter_cells(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            for event in events:
+                cell_stage.take(event.message.partition, event.key, _json(event.value))
+            found, moved = cell_stage.advance()
+            for key, wire in found:
+                await pairs.send(key=key, value=dumps(wire))
+            for source, watermark in moved.items():
+                await broadcast(pairs, source, watermark)
+            record_encounters()
+
+    @app.agent(pairs, name="encounter-pairs")
+    async def encounter_pairs(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            for event in events:
+                pair_stage.take(event.message.partition, _json(event.value))
+            await send_alerts(pair_stage.advance())
+            record_encounters()
+
+    @app.agent(vessel_alerts, name="vessel-risk")
+    async def vessel_risk(stream: Any) -> None:
+        async for event in stream.events():
+            key = event.key
+            document = _json(event.value)
+            try:
+                mmsi = int(key)
+                alert = alert_from_dict(document)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                log.warning("not an alert on %s: %r", names.vessel_alerts, event.value[:200])
+                continue
+            risk = VesselRisk()
+            stored = risk_table.get(key)
+            if stored is not None:
+                risk.restore(stored)
+            if risk.update_for(alert, mmsi):
+                risk_table[key] = risk.snapshot(mmsi)
+                await vessels_topic.send(key=key, value=dumps(risk.summary(mmsi)))
 
     @app.timer(interval=1.0, name="heartbeat")
     async def beat() -> None:
         telemetry.beat()
+
+    @app.timer(interval=5.0, name="encounter-clocks")
+    async def encounter_clocks() -> None:
+        for name, stage in (("cells", cell_stage), ("pairs", pair_stage)):
+            for partition, clock in sorted(stage.clocks.items()):
+                log.debug("encounter %s partition %d: %s", name, partition, clock.describe())
 
     @app.timer(interval=5.0, name="lag")
     async def lag() -> None:
@@ -216,16 +366,30 @@ def create_app(
         for mmsi in store.evict():
             track_stage.fleet.forget(mmsi)
         track_stage.forget_partitions()
+        announced["track"] = float("-inf")
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        cell_stage.keep(set(assigned(names.encounter_cells)))
+        pair_stage.keep(set(assigned(names.encounter_pairs)))
 
     app.vigilmar = {  # type: ignore[attr-defined]
         "engine": engine,
         "store": store,
         "decode": decode_stage,
         "track": track_stage,
-        "agents": (decode, track),
+        "agents": (decode, track, encounter_cells, encounter_pairs, vessel_risk),
+        "encounters": (cell_stage, pair_stage),
         "telemetry": telemetry,
     }
     return app
+
+
+def _json(value: Any) -> Any:
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        return None  # counted as malformed by the stage
 
 
 def _raw_record(event: Any) -> RawRecord:
@@ -233,7 +397,7 @@ def _raw_record(event: Any) -> RawRecord:
     key = event.key or b""
     source = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
     value = event.value if isinstance(event.value, bytes) else str(event.value).encode()
-    return RawRecord(source, value, message.timestamp, message.offset)
+    return RawRecord(source, value, message.timestamp, message.offset, message.partition)
 
 
 def _faust_options(settings: Settings) -> dict[str, Any]:

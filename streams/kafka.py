@@ -35,7 +35,8 @@ def client_options(security: Security) -> dict[str, Any]:
 
 
 async def ensure_topics(settings: Settings) -> list[str]:
-    """Create the raw, reports, alerts and dead-letter topics if missing; returns those created."""
+    """Create every topic the pipeline uses if missing (the vessel summaries compacted); returns
+    those created."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.bootstrap, **client_options(settings.security)
     )
@@ -44,12 +45,26 @@ async def ensure_topics(settings: Settings) -> list[str]:
     try:
         existing = set(await admin.list_topics())
         topics = settings.topics
-        wanted = [topics.raw, topics.reports, topics.alerts, topics.deadletter]
+        wanted = [
+            topics.raw,
+            topics.reports,
+            topics.alerts,
+            topics.deadletter,
+            topics.encounter_cells,
+            topics.encounter_pairs,
+            topics.vessels,
+            topics.vessel_alerts,
+        ]
         missing = [name for name in wanted if name not in existing]
         for name in missing:
+            configs = {"cleanup.policy": "compact"} if name == topics.vessels else None
             try:
                 await admin.create_topics(
-                    [NewTopic(name, settings.partitions, settings.replication)]
+                    [
+                        NewTopic(
+                            name, settings.partitions, settings.replication, topic_configs=configs
+                        )
+                    ]
                 )
                 created.append(name)
             except TopicAlreadyExistsError:

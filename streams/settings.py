@@ -7,7 +7,11 @@
 - `VIGILMAR_CONFIG`: TOML file of detector thresholds, as `replay --config`.
 - `VIGILMAR_APP_ID` (`vigilmar`): consumer group and prefix of the table's changelog topic.
 - `VIGILMAR_TOPIC_RAW` (`ais.raw`), `VIGILMAR_TOPIC_REPORTS` (`ais.reports`),
-  `VIGILMAR_TOPIC_ALERTS` (`vigilmar.alerts`), `VIGILMAR_TOPIC_DEADLETTER` (`ais.deadletter`).
+  `VIGILMAR_TOPIC_ALERTS` (`vigilmar.alerts`), `VIGILMAR_TOPIC_DEADLETTER` (`ais.deadletter`),
+  `VIGILMAR_TOPIC_ENCOUNTER_CELLS` (`vigilmar.encounter.cells`), `VIGILMAR_TOPIC_ENCOUNTER_PAIRS`
+  (`vigilmar.encounter.pairs`): internal, slow movers by spatial cell and close pairs by pair;
+  `VIGILMAR_TOPIC_VESSELS` (`vigilmar.vessels`, compacted): per-vessel risk summaries, kept
+  from `VIGILMAR_TOPIC_VESSEL_ALERTS` (`vigilmar.vessels.alerts`, internal: alerts by vessel).
 - `VIGILMAR_PARTITIONS` (`4`), `VIGILMAR_REPLICATION` (`1`): for the topics the worker creates.
 - `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.5`): events taken per batch and
   the longest wait for a full one.
@@ -42,6 +46,13 @@ class Topics:
     reports: str = "ais.reports"
     alerts: str = "vigilmar.alerts"
     deadletter: str = "ais.deadletter"
+    #: Slow movers re-keyed by spatial cell, and close pairs re-keyed by pair (encounters).
+    encounter_cells: str = "vigilmar.encounter.cells"
+    encounter_pairs: str = "vigilmar.encounter.pairs"
+    #: Per-vessel risk summaries, compacted: the latest summary of each MMSI ...
+    vessels: str = "vigilmar.vessels"
+    #: ... kept from every alert re-keyed by each vessel it concerns (internal).
+    vessel_alerts: str = "vigilmar.vessels.alerts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +134,10 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         reports=get("TOPIC_REPORTS") or defaults.topics.reports,
         alerts=get("TOPIC_ALERTS") or defaults.topics.alerts,
         deadletter=get("TOPIC_DEADLETTER") or defaults.topics.deadletter,
+        encounter_cells=get("TOPIC_ENCOUNTER_CELLS") or defaults.topics.encounter_cells,
+        encounter_pairs=get("TOPIC_ENCOUNTER_PAIRS") or defaults.topics.encounter_pairs,
+        vessels=get("TOPIC_VESSELS") or defaults.topics.vessels,
+        vessel_alerts=get("TOPIC_VESSEL_ALERTS") or defaults.topics.vessel_alerts,
     )
     security = Security(
         protocol=(get("SECURITY_PROTOCOL") or "PLAINTEXT").upper(),

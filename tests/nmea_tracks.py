@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pyais import encode_dict
 
+from models.records import PositionReport
+
 ROOT = Path(__file__).resolve().parents[1]
 PYSEAS = ROOT / "replay" / "samples" / "2018-01-north-pacific.gfw-pyseas.csv.gz"
 
@@ -57,4 +59,26 @@ def pyseas_as_nmea(path: Path, limit_per_vessel: int | None = None) -> int:
             lines.append((epoch, tag_block("pyseas", epoch) + sentence))
     lines.sort(key=lambda pair: pair[0])
     path.write_text("".join(text + "\n" for _, text in lines))
+    return len(lines)
+
+
+def reports_as_nmea(path: Path, reports: list[PositionReport], source: str = "planted") -> int:
+    """Write position reports (planted tracks) as tag-blocked NMEA in the order given."""
+    lines = []
+    for report in reports:
+        assert report.timestamp is not None
+        epoch = int(report.timestamp)
+        message = {
+            "type": 1,
+            "mmsi": report.mmsi,
+            "lat": report.lat,
+            "lon": report.lon,
+            "speed": 102.3 if report.speed is None else report.speed,
+            "course": 360.0 if report.course is None else report.course,
+            "heading": 511,
+            "status": 0,
+        }
+        for sentence in encode_dict(message, talker_id="AI", radio_channel="A"):
+            lines.append(tag_block(source, epoch) + sentence)
+    path.write_text("".join(text + "\n" for text in lines))
     return len(lines)

@@ -9,6 +9,7 @@ the Dockerfile with hadolint. Each tool's test skips, saying why, when the tool 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib.util
 import json
 import re
@@ -279,9 +280,9 @@ def test_kafka_runs_in_kraft_mode_with_a_listener_for_the_compose_network() -> N
 def test_the_topic_service_creates_the_code_s_topics_once_and_the_processes_wait_for_it() -> None:
     topics = service("topics")
     env = environment("topics")
-    defaults = Topics()
-    wanted = {defaults.raw, defaults.reports, defaults.alerts, defaults.deadletter}
+    wanted = set(dataclasses.asdict(Topics()).values())  # every topic the code uses
     assert set(env["TOPICS"].split()) == wanted
+    assert "cleanup.policy=compact" in " ".join(topics["command"])
     script = " ".join(topics["command"])
     assert "/opt/kafka/bin/kafka-topics.sh" in script
     assert "--create --if-not-exists" in script

@@ -1,0 +1,165 @@
+"""The encounter stages of a worker, free of faust: what its cell and pair agents call.
+
+Encounters involve two vessels whose reports may arrive on different partitions, so the track
+agent re-keys slow movers by spatial cell (``route``) and announces its watermark to every
+partition of the cells topic; the cell agent compares movers per cell and bucket and re-keys
+close pairs by pair, announcing its own watermark to every partition of the pairs topic; the
+pair agent turns them into alerts. Each partition's stage is the replay's ``CellStage`` or
+``PairStage``, advanced by the least watermark its upstream partitions announced, so the
+alerts are the ones ``Encounters`` gives in a replay.
+
+Messages on both topics are JSON: a mover or a pair bucket, or ``{"wm": t, "src": p}`` (the
+watermark of upstream partition ``p``: everything it has for event times up to ``t`` is sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from models.alerts import Alert
+from models.config import Config
+from models.encounter import CellStage, Mover, PairBucket, PairStage, SourceClock, cells_of
+from models.encounter.mover import cell_key, parse_cell
+from models.encounter.pipeline import EncounterStats
+
+
+def route(movers: Iterable[Mover], config: Config) -> list[tuple[bytes, dict[str, Any]]]:
+    """(cell key, message) for every cell each mover goes to."""
+    routed: list[tuple[bytes, dict[str, Any]]] = []
+    for mover in movers:
+        wire = mover.to_wire()
+        for cell in cells_of(mover.lat, mover.lon, config.encounter):
+            routed.append((cell_key(cell).encode(), wire))
+    return routed
+
+
+def watermark_message(source: int, watermark: float) -> dict[str, Any]:
+    return {"wm": watermark, "src": source}
+
+
+@dataclass(slots=True)
+class StageCounts:
+    malformed: int = 0
+
+
+class CellAgentStage:
+    """The cells topic's partitions this worker reads, each with its ``CellStage``."""
+
+    def __init__(self, config: Config, sources: int) -> None:
+        self.config = config
+        self.sources = sources
+        self.stages: dict[int, CellStage] = {}
+        self.clocks: dict[int, SourceClock] = {}
+        self.announced: dict[int, float] = {}
+        self.counts = StageCounts()
+
+    def take(self, partition: int, key: bytes | None, document: Any) -> None:
+        """One message of the cells topic."""
+        try:
+            if "wm" in document:
+                self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+                return
+            mover = Mover.from_wire(document)
+            cell = parse_cell((key or b"").decode())
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self.counts.malformed += 1
+            return
+        self._stage(partition).add(cell, mover)
+
+    def advance(self) -> tuple[list[tuple[bytes, dict[str, Any]]], dict[int, float]]:
+        """Evaluate what every partition's watermark completed: (pair key, message) to send,
+        then the watermarks to announce downstream, per partition, that moved."""
+        out: list[tuple[bytes, dict[str, Any]]] = []
+        moved: dict[int, float] = {}
+        for partition in sorted(self.clocks):
+            watermark = self.clocks[partition].watermark()
+            if watermark is None:
+                continue
+            for bucket in self._stage(partition).advance(watermark):
+                out.append((f"{bucket.a}:{bucket.b}".encode(), bucket.to_wire()))
+            if watermark > self.announced.get(partition, float("-inf")):
+                self.announced[partition] = moved[partition] = watermark
+        return out, moved
+
+    def keep(self, partitions: set[int]) -> None:
+        """After a rebalance: drop the partitions that are another worker's now."""
+        for gone in set(self.clocks) - partitions:
+            self.stages.pop(gone, None)
+            self.clocks.pop(gone, None)
+            self.announced.pop(gone, None)
+
+    def stats(self) -> EncounterStats:
+        return EncounterStats(
+            movers=sum(s.stats.movers for s in self.stages.values()),
+            late=sum(s.stats.late for s in self.stages.values()),
+            pair_buckets=sum(s.stats.pairs for s in self.stages.values()),
+        )
+
+    def _clock(self, partition: int) -> SourceClock:
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self.clocks[partition] = SourceClock(self.sources)
+        return clock
+
+    def _stage(self, partition: int) -> CellStage:
+        self._clock(partition)
+        stage = self.stages.get(partition)
+        if stage is None:
+            stage = self.stages[partition] = CellStage(self.config.encounter)
+        return stage
+
+
+class PairAgentStage:
+    """The pairs topic's partitions this worker reads, each with its ``PairStage``."""
+
+    def __init__(self, config: Config, sources: int) -> None:
+        self.config = config
+        self.sources = sources
+        self.stages: dict[int, PairStage] = {}
+        self.clocks: dict[int, SourceClock] = {}
+        self.counts = StageCounts()
+
+    def take(self, partition: int, document: Any) -> None:
+        try:
+            if "wm" in document:
+                self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+                return
+            bucket = PairBucket.from_wire(document)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self.counts.malformed += 1
+            return
+        self._stage(partition).add(bucket)
+
+    def advance(self) -> list[Alert]:
+        alerts: list[Alert] = []
+        for partition in sorted(self.clocks):
+            watermark = self.clocks[partition].watermark()
+            if watermark is not None:
+                alerts.extend(self._stage(partition).advance(watermark))
+        return alerts
+
+    def keep(self, partitions: set[int]) -> None:
+        for gone in set(self.clocks) - partitions:
+            self.stages.pop(gone, None)
+            self.clocks.pop(gone, None)
+
+    def stats(self) -> EncounterStats:
+        return EncounterStats(
+            late=sum(s.stats.late for s in self.stages.values()),
+            episodes=sum(s.stats.episodes for s in self.stages.values()),
+        )
+
+    def _clock(self, partition: int) -> SourceClock:
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self.clocks[partition] = SourceClock(self.sources)
+        return clock
+
+    def _stage(self, partition: int) -> PairStage:
+        self._clock(partition)
+        stage = self.stages.get(partition)
+        if stage is None:
+            stage = self.stages[partition] = PairStage(self.config)
+        return stage

@@ -1,0 +1,90 @@
+"""Encounters on a real broker: pairs whose vessels hash to different partitions, read by two
+workers, give the single alerts per pair and episode the replay gives."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from models.records import PositionReport
+from tests.factories import T0, by_time, move, voyage
+from tests.integration.conftest import Stack
+from tests.integration.test_stream import assigned_partitions, keys, replay_alerts, stream_alerts
+from tests.nmea_tracks import reports_as_nmea
+
+pytestmark = pytest.mark.integration
+
+#: Pairs covering every two of the four report partitions (Kafka's default partitioner of the
+#: MMSI as ASCII): whatever the split between two workers, some pair spans both.
+PAIRS = [
+    (311000003, 311000005),  # partitions 0, 1
+    (311000006, 311000001),  # 0, 2
+    (538000006, 311000002),  # 0, 3
+    (311000009, 311000010),  # 1, 2
+    (538000009, 311000004),  # 1, 3
+    (311000011, 538000001),  # 2, 3
+]
+PARTITION = {
+    311000003: 0, 311000006: 0, 538000006: 0,
+    311000005: 1, 311000009: 1, 538000009: 1,
+    311000001: 2, 311000010: 2, 311000011: 2,
+    311000002: 3, 311000004: 3, 538000001: 3,
+}  # fmt: skip
+
+
+def planted_pairs() -> list[PositionReport]:
+    """Each pair drifts 200 m apart at 0.3 kn for 3 h somewhere in the Caribbean; the first
+    pair straddles a cell edge, and in the last one a vessel leaves at 12 kn after 2.5 h while
+    the other drifts on alone (so the episode closes before the input ends)."""
+    tracks = []
+    for n, (one, two) in enumerate(PAIRS):
+        where = (16.9998, -75.0) if n == 0 else (14.0 + n * 0.37, -78.0 + n * 1.1)
+        hours = 2.5 if n == len(PAIRS) - 1 else 3.0
+        start = T0 + n * 420
+        tracks.append(voyage(one, start, *where, 3.0 if hours == 3.0 else 4.5, 180, 0.3, 90.0))
+        two_track = voyage(two, start + 50, *move(*where, 0.0, 0.2), hours, 120, 0.3, 90.0)
+        tracks.append(two_track)
+        if hours < 3.0:
+            last = two_track[-1]
+            assert last.timestamp is not None
+            assert last.lat is not None
+            assert last.lon is not None
+            tracks.append(voyage(two, last.timestamp + 60, last.lat, last.lon, 0.5, 30, 12.0, 0))
+    return by_time(*tracks)
+
+
+def test_pairs_across_partitions_and_workers_give_the_replay_encounters(
+    stack: Stack, tmp_path: Path
+) -> None:
+    path = tmp_path / "pairs.nmea"
+    reports_as_nmea(path, planted_pairs())
+    expected, _ = replay_alerts(path, Path(stack.env["VIGILMAR_CONFIG"]))
+    found = [a for a in expected if a["type"] == "encounter"]
+    assert {(a["mmsi"], a["other_mmsi"]) for a in found} == {tuple(sorted(p)) for p in PAIRS}
+    assert len({a["alert_id"] for a in found}) == len(PAIRS)
+    assert "closed" in {a["status"] for a in found}
+
+    first, second = stack.worker("w1"), stack.worker("w2")
+    first.wait_ready()
+    second.wait_ready()
+    topic = stack.settings.topics.reports
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the group settles once both have joined
+        mine, theirs = (assigned_partitions(w.log, topic) for w in (first, second))
+        if mine and theirs and not mine & theirs and len(mine | theirs) == 4:
+            break
+        time.sleep(0.5)
+    assert mine, (mine, theirs)
+    assert theirs, (mine, theirs)
+    spanning = [p for p in PAIRS if (PARTITION[p[0]] in mine) != (PARTITION[p[1]] in mine)]
+    assert spanning  # some pair's vessels are tracked by different workers
+
+    stack.feed(path)
+    streamed = stream_alerts(stack, len(keys(expected)))
+    assert keys(streamed) == keys(expected)
+    encounters = [a for a in streamed if a["type"] == "encounter"]
+    assert keys(encounters) == keys(found)
+    assert first.alive()
+    assert second.alive()
