@@ -123,6 +123,48 @@ class VesselRisk:
             changed.append(other)
         return changed
 
+    def update_for(self, alert: Alert, mmsi: int) -> bool:
+        """Fold one alert into one vessel's summary only — its own alert, or an encounter it was
+        the other vessel of (a streaming partition owns one side of a pair); True if changed."""
+        if mmsi == alert.mmsi:
+            return self._fold(alert, mmsi, alert.other_mmsi, own=True)
+        if alert.type is AlertType.ENCOUNTER and alert.other_mmsi == mmsi:
+            return self._fold(alert, mmsi, alert.mmsi, own=False)
+        return False
+
+    def snapshot(self, mmsi: int) -> dict[str, Any]:
+        """One vessel's state as plain JSON-ready data (``restore`` takes it back)."""
+        state = self._vessels[mmsi]
+        return {
+            "mmsi": state.mmsi,
+            "top": [state.top.score, state.top.type.value, state.top.alert_id],
+            "first": state.first,
+            "last": state.last,
+            "vessel": None if state.vessel is None else state.vessel.to_dict(),
+            "episodes": dict(state.episodes),
+            "counts": {kind.value: n for kind, n in state.counts.items()},
+            "raising": {kind.value: n for kind, n in state.raising.items()},
+            "met": sorted(state.met),
+        }
+
+    def restore(self, data: dict[str, Any]) -> int:
+        """Take back a vessel's state from ``snapshot``; returns its MMSI."""
+        score, kind, alert_id = data["top"]
+        vessel = data.get("vessel")
+        state = VesselRiskState(
+            mmsi=int(data["mmsi"]),
+            top=TopAlert(int(score), AlertType(kind), str(alert_id)),
+            first=float(data["first"]),
+            last=float(data["last"]),
+            vessel=None if vessel is None else VesselInfo(**vessel),
+            episodes={str(k): int(v) for k, v in data["episodes"].items()},
+            counts=Counter({AlertType(k): int(v) for k, v in data["counts"].items()}),
+            raising=Counter({AlertType(k): int(v) for k, v in data["raising"].items()}),
+            met={int(m) for m in data["met"]},
+        )
+        self._vessels[state.mmsi] = state
+        return state.mmsi
+
     def risk_score(self, mmsi: int) -> int:
         """The vessel's 0..100 risk score; ``KeyError`` if it has had no alert."""
         return self._score(self._vessels[mmsi])[0]

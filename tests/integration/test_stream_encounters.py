@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from models.records import PositionReport
+from models.serialise import alert_from_dict
+from models.vessel_risk import VesselRisk
 from tests.factories import T0, by_time, move, voyage
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import assigned_partitions, keys, replay_alerts, stream_alerts
@@ -86,5 +88,16 @@ def test_pairs_across_partitions_and_workers_give_the_replay_encounters(
     assert keys(streamed) == keys(expected)
     encounters = [a for a in streamed if a["type"] == "encounter"]
     assert keys(encounters) == keys(found)
+
+    # The compacted vessels topic: the latest summary of each vessel is the replay's.
+    risk = VesselRisk()
+    for alert in expected:
+        risk.update(alert_from_dict(alert))
+    latest = {}
+    for summary in stack.read(stack.settings.topics.vessels, settle=3.0, timeout=30):
+        latest[summary["mmsi"]] = summary
+    assert set(latest) == {m for pair in PAIRS for m in pair}
+    for mmsi, summary in latest.items():
+        assert summary == risk.summary(mmsi), mmsi
     assert first.alive()
     assert second.alive()

@@ -312,3 +312,33 @@ def test_the_score_and_counts_do_not_depend_on_the_order(sequence: list[Alert], 
     for mmsi in scores(one):
         assert one.summary(mmsi)["alerts"] == two.summary(mmsi)["alerts"]
         assert one.summary(mmsi)["met"] == two.summary(mmsi)["met"]
+
+
+def test_each_side_of_an_encounter_folded_apart_and_restored_gives_the_replay_summaries() -> None:
+    """What a streaming worker does: one vessel per partition, its state snapshotted between
+    alerts — the summaries are those of one accumulator fed every alert."""
+    alerts = [
+        alert(AlertType.DARK_PERIOD, A, score=60, start=T0),
+        alert(AlertType.ENCOUNTER, A, other=B, score=70, start=T0 + HOUR, status=Status.OPEN),
+        alert(AlertType.LOITERING, B, score=40, start=T0 + 2 * HOUR),
+        alert(AlertType.ENCOUNTER, A, other=B, score=75, start=T0 + HOUR),
+    ]
+    whole = VesselRisk()
+    for one in alerts:
+        whole.update(one)
+    stored: dict[int, Any] = {}
+    for one in alerts:
+        for mmsi in (one.mmsi, one.other_mmsi):
+            if mmsi is None:
+                continue
+            side = VesselRisk()
+            if mmsi in stored:
+                side.restore(json.loads(json.dumps(stored[mmsi])))
+            assert side.update_for(one, mmsi)
+            stored[mmsi] = side.snapshot(mmsi)
+    assert set(stored) == {A, B}
+    for mmsi, data in stored.items():
+        again = VesselRisk()
+        again.restore(data)
+        assert again.summary(mmsi) == whole.summary(mmsi)
+    assert whole.summary(B)["met"] == [A]
