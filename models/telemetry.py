@@ -149,15 +149,10 @@ class Telemetry:
             self.watermark_lag.set(now - watermark)
 
     def encounter_stats(self, stats: Any) -> None:
-        """From a ``models.encounter.EncounterStats``: slow movers compared, and those that came
-        too late for their bucket (counted with the decode failures' reason ``late``)."""
+        """From a ``models.encounter.EncounterStats``: slow positions taken for comparison, and
+        those that came too late for their bucket (``messages_total{stage="encounter"}``)."""
         current = Counter({"compared": stats.movers, "late": stats.late})
         self.totals("encounter", current, lambda outcome, n: self.count("encounter", outcome, n))
-        self.totals(
-            "encounter_late",
-            Counter({"late": stats.late}),
-            lambda r, n: self.decode_failures.labels(r).inc(n),
-        )
 
     def published(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

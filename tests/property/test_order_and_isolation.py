@@ -21,7 +21,8 @@ ZONES = [
 
 def scenario() -> list:
     """A fleet with every single-vessel behaviour: a transit through a restricted zone into a
-    port, a drifting loiterer, a vessel that goes dark, and one whose position jumps."""
+    port, a drifting loiterer, a vessel that goes dark, and one whose position jumps — and two
+    vessels meeting at sea (an encounter) for 3 h."""
     transit = voyage(1001, T0, 14.0, -66.9, hours=5, interval_s=60, speed=10.0)
     arrived = transit[-1].timestamp
     berth = [position(1001, arrived + i * 180, 14.0, -66.0, speed=0.1) for i in range(1, 40)]
@@ -31,7 +32,9 @@ def scenario() -> list:
     back = position(1003, last.timestamp + 7 * HOUR, *move(last.lat, last.lon, 90.0, 30.0))
     jumpy = voyage(1004, T0, 15.0, -65.0, hours=3, interval_s=60, speed=12.0)
     far = position(1004, T0 + 3 * HOUR + 30, *move(15.0, -65.0, 0.0, 200.0))
-    return by_time([*transit, *berth], loiter, [*dark, back], [*jumpy, far])
+    meet_one = voyage(1005, T0, 16.0, -70.0, hours=3, interval_s=180, speed=0.3)
+    meet_two = voyage(1006, T0 + 50, *move(16.0, -70.0, 0.0, 0.2), 3, interval_s=120, speed=0.3)
+    return by_time([*transit, *berth], loiter, [*dark, back], [*jumpy, far], meet_one, meet_two)
 
 
 def key(alerts: list[Alert]) -> list[tuple[object, ...]]:
@@ -56,6 +59,7 @@ def test_the_scenario_exercises_every_behaviour() -> None:
     kinds = {k[1] for k in BASELINE}
     assert kinds >= {"zone_entry", "zone_exit", "port_call", "loitering", "dark_period"}
     assert "position_jump" in kinds
+    assert "encounter" in kinds
 
 
 @settings(max_examples=25, deadline=None)
@@ -70,12 +74,16 @@ def test_shuffling_within_the_lateness_window_changes_no_alert(seed: int, batch:
 def test_each_vessel_gets_the_same_alerts_alone_as_in_company(seed: int) -> None:
     records = scenario()
     rng = random.Random(seed)
-    mmsi = rng.choice([1001, 1002, 1003, 1004])
-    alone = key(run([r for r in records if r.mmsi == mmsi], CONFIG, ZONES))
-    together = [k for k in BASELINE if k[3] == mmsi]
-    # Dark periods open on the watermark, which other vessels advance; the episodes and their
-    # ids are the same either way.
-    assert alone == together
+    # A vessel on its own, or the two that meet as a pair.
+    mmsis = rng.choice([{1001}, {1002}, {1003}, {1004}, {1005, 1006}])
+    alone = key(run([r for r in records if r.mmsi in mmsis], CONFIG, ZONES))
+    together = [k for k in BASELINE if k[3] in mmsis]
+    # Dark periods open, and encounters close, on the watermark, which other vessels advance
+    # (here past the pair's last reports): what company adds is only those; the episodes and
+    # their ids are the same either way.
+    moved_on = [k for k in together if k not in alone]
+    assert {(k[1], k[2]) for k in moved_on} <= {("encounter", "closed"), ("dark_period", "open")}
+    assert [k for k in together if k not in moved_on] == alone
 
 
 def test_replaying_twice_gives_identical_alerts() -> None:
