@@ -29,6 +29,8 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.replay_throughput
+	$(BIN)/python -m benchmarks.zone_matching
+	$(BIN)/python -m benchmarks.encounter_cost
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
