@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from models.alerts import Alert, Finding, Status, VesselInfo, alert_id
+from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
 from models.detectors.base import Detector, Fix, Observation, harbour_of
 from models.detectors.dark_period import DarkPeriod
@@ -24,7 +24,7 @@ from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR, distance_km, knots
 from models.records import PositionReport, StaticReport
-from models.scoring import explain, score_finding
+from models.scoring import scored_alert
 from models.track import Pending, VesselState
 from zones.flags import flag_for_mmsi
 from zones.index import ZoneIndex
@@ -173,26 +173,9 @@ class Engine:
         scoring = self.config.scoring
         window = finding.start - scoring.history_hours * 3600.0
         recent = tuple(kind for kind, start in vessel.recent if start >= window)
-        score = score_finding(finding, recent, scoring)
         marker = (finding.type.value, finding.start)
         if finding.status is not Status.UPDATE and marker not in vessel.recent:
             vessel.recent.append(marker)
             if len(vessel.recent) > _RECENT_KEPT:
                 del vessel.recent[0]
-        return Alert(
-            alert_id=alert_id(finding),
-            type=finding.type,
-            status=finding.status,
-            mmsi=finding.mmsi,
-            other_mmsi=finding.other_mmsi,
-            vessel=vessel.identity,
-            start=finding.start,
-            end=finding.end,
-            lat=finding.lat,
-            lon=finding.lon,
-            zone=finding.zone,
-            severity=score.severity,
-            score=score.value,
-            explanation=explain(finding, score),
-            evidence=finding.evidence,
-        )
+        return scored_alert(finding, vessel.identity, recent, scoring)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.alerts import Finding, Severity
+from models.alerts import Alert, Finding, Severity, VesselInfo, alert_id
 from models.config import ScoringConfig
 
 _BANDS: tuple[tuple[float, Severity], ...] = (
@@ -66,3 +66,27 @@ def explain(finding: Finding, score: Score) -> str:
     if score.factors:
         sentence += "; raised by " + "; ".join(score.factors)
     return sentence + "."
+
+
+def scored_alert(
+    finding: Finding, vessel: VesselInfo, recent_behaviours: tuple[str, ...], config: ScoringConfig
+) -> Alert:
+    """The alert of ``finding``: scored, explained, with what is known of the vessel."""
+    score = score_finding(finding, recent_behaviours, config)
+    return Alert(
+        alert_id=alert_id(finding),
+        type=finding.type,
+        status=finding.status,
+        mmsi=finding.mmsi,
+        other_mmsi=finding.other_mmsi,
+        vessel=vessel,
+        start=finding.start,
+        end=finding.end,
+        lat=finding.lat,
+        lon=finding.lon,
+        zone=finding.zone,
+        severity=score.severity,
+        score=score.value,
+        explanation=explain(finding, score),
+        evidence=finding.evidence,
+    )

@@ -150,8 +150,11 @@ class Telemetry:
 
     def encounter_stats(self, stats: Any) -> None:
         """From a ``models.encounter.EncounterStats``: slow positions taken for comparison, and
-        those that came too late for their bucket (``messages_total{stage="encounter"}``)."""
-        current = Counter({"compared": stats.movers, "late": stats.late})
+        those that came too late for their bucket, and (streaming) malformed messages on the
+        encounter topics (``messages_total{stage="encounter"}``)."""
+        current = Counter(
+            {"compared": stats.movers, "late": stats.late, "malformed": stats.malformed}
+        )
         self.totals("encounter", current, lambda outcome, n: self.count("encounter", outcome, n))
 
     def published(self, alerts: Iterable[Alert]) -> None:

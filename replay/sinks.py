@@ -116,11 +116,7 @@ class CsvSink(AlertSink):
         zone = document["zone"] or {}
         row = {
             **document,
-            "vessel_name": vessel["name"],
-            "imo": vessel["imo"],
-            "callsign": vessel["callsign"],
-            "ship_type": vessel["ship_type"],
-            "flag": vessel["flag"],
+            **_vessel_columns(vessel),
             "zone_id": zone.get("id"),
             "zone_name": zone.get("name"),
             "zone_kind": zone.get("kind"),
@@ -247,11 +243,7 @@ def _vessel_row(summary: dict[str, Any]) -> list[Any]:
     row = {
         **summary,
         **summary["alerts"],
-        "vessel_name": vessel["name"],
-        "imo": vessel["imo"],
-        "callsign": vessel["callsign"],
-        "ship_type": vessel["ship_type"],
-        "flag": vessel["flag"],
+        **_vessel_columns(vessel),
         "top_alert_id": top["alert_id"],
         "top_alert_type": top["type"],
         "top_alert_score": top["score"],
@@ -260,3 +252,14 @@ def _vessel_row(summary: dict[str, Any]) -> list[Any]:
     for kind in AlertType:
         row.setdefault(kind.value, 0)
     return ["" if row[column] is None else row[column] for column in VESSEL_CSV_COLUMNS]
+
+
+def _vessel_columns(vessel: dict[str, Any]) -> dict[str, Any]:
+    """A ``vessel`` object flattened into CSV columns."""
+    return {
+        "vessel_name": vessel["name"],
+        "imo": vessel["imo"],
+        "callsign": vessel["callsign"],
+        "ship_type": vessel["ship_type"],
+        "flag": vessel["flag"],
+    }

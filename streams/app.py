@@ -203,7 +203,13 @@ def create_app(
 
     def record_encounters() -> None:
         cell, pair = cell_stage.stats(), pair_stage.stats()
-        telemetry.encounter_stats(EncounterStats(movers=cell.movers, late=cell.late + pair.late))
+        telemetry.encounter_stats(
+            EncounterStats(
+                movers=cell.movers,
+                late=cell.late + pair.late,
+                malformed=cell.malformed + pair.malformed,
+            )
+        )
 
     def record_track() -> None:
         fleet = track_stage.fleet

@@ -14,9 +14,8 @@ watermark of upstream partition ``p``: everything it has for event times up to `
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 from models.alerts import Alert
 from models.config import Config
@@ -39,32 +38,71 @@ def watermark_message(source: int, watermark: float) -> dict[str, Any]:
     return {"wm": watermark, "src": source}
 
 
-@dataclass(slots=True)
-class StageCounts:
-    malformed: int = 0
+S = TypeVar("S")
 
 
-class CellAgentStage:
+class _PerPartition(Generic[S]):
+    """One stage and one ``SourceClock`` per partition of a topic this worker reads."""
+
+    def __init__(self, sources: int, make: Callable[[], S]) -> None:
+        self.sources = sources
+        self.stages: dict[int, S] = {}
+        self.clocks: dict[int, SourceClock] = {}
+        self.malformed = 0  # messages of the wrong shape (counted, then skipped)
+        self._make = make
+
+    def keep(self, partitions: set[int]) -> None:
+        """After a rebalance: drop the partitions that are another worker's now."""
+        for gone in set(self.clocks) - partitions:
+            self.stages.pop(gone, None)
+            self.clocks.pop(gone, None)
+
+    def _announced(self, partition: int, document: Any) -> bool:
+        """Take a watermark announcement; False if ``document`` is something else."""
+        if "wm" not in document:
+            return False
+        self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+        return True
+
+    def _ready(self) -> list[tuple[int, S, float]]:
+        """Each partition whose upstream has all announced, with its stage and watermark."""
+        ready = []
+        for partition in sorted(self.clocks):
+            watermark = self.clocks[partition].watermark()
+            if watermark is not None:
+                ready.append((partition, self._stage(partition), watermark))
+        return ready
+
+    def _clock(self, partition: int) -> SourceClock:
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self.clocks[partition] = SourceClock(self.sources)
+        return clock
+
+    def _stage(self, partition: int) -> S:
+        self._clock(partition)
+        stage = self.stages.get(partition)
+        if stage is None:
+            stage = self.stages[partition] = self._make()
+        return stage
+
+
+class CellAgentStage(_PerPartition[CellStage]):
     """The cells topic's partitions this worker reads, each with its ``CellStage``."""
 
     def __init__(self, config: Config, sources: int) -> None:
-        self.config = config
-        self.sources = sources
-        self.stages: dict[int, CellStage] = {}
-        self.clocks: dict[int, SourceClock] = {}
+        super().__init__(sources, lambda: CellStage(config.encounter))
         self.announced: dict[int, float] = {}
-        self.counts = StageCounts()
 
     def take(self, partition: int, key: bytes | None, document: Any) -> None:
         """One message of the cells topic."""
         try:
-            if "wm" in document:
-                self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+            if self._announced(partition, document):
                 return
             mover = Mover.from_wire(document)
             cell = parse_cell((key or b"").decode())
         except (KeyError, TypeError, ValueError, AttributeError):
-            self.counts.malformed += 1
+            self.malformed += 1
             return
         self._stage(partition).add(cell, mover)
 
@@ -73,93 +111,53 @@ class CellAgentStage:
         then the watermarks to announce downstream, per partition, that moved."""
         out: list[tuple[bytes, dict[str, Any]]] = []
         moved: dict[int, float] = {}
-        for partition in sorted(self.clocks):
-            watermark = self.clocks[partition].watermark()
-            if watermark is None:
-                continue
-            for bucket in self._stage(partition).advance(watermark):
+        for partition, stage, watermark in self._ready():
+            for bucket in stage.advance(watermark):
                 out.append((f"{bucket.a}:{bucket.b}".encode(), bucket.to_wire()))
             if watermark > self.announced.get(partition, float("-inf")):
                 self.announced[partition] = moved[partition] = watermark
         return out, moved
 
     def keep(self, partitions: set[int]) -> None:
-        """After a rebalance: drop the partitions that are another worker's now."""
-        for gone in set(self.clocks) - partitions:
-            self.stages.pop(gone, None)
-            self.clocks.pop(gone, None)
-            self.announced.pop(gone, None)
+        super().keep(partitions)
+        for gone in set(self.announced) - partitions:
+            del self.announced[gone]
 
     def stats(self) -> EncounterStats:
         return EncounterStats(
             movers=sum(s.stats.movers for s in self.stages.values()),
             late=sum(s.stats.late for s in self.stages.values()),
             pair_buckets=sum(s.stats.pairs for s in self.stages.values()),
+            malformed=self.malformed,
         )
 
-    def _clock(self, partition: int) -> SourceClock:
-        clock = self.clocks.get(partition)
-        if clock is None:
-            clock = self.clocks[partition] = SourceClock(self.sources)
-        return clock
 
-    def _stage(self, partition: int) -> CellStage:
-        self._clock(partition)
-        stage = self.stages.get(partition)
-        if stage is None:
-            stage = self.stages[partition] = CellStage(self.config.encounter)
-        return stage
-
-
-class PairAgentStage:
+class PairAgentStage(_PerPartition[PairStage]):
     """The pairs topic's partitions this worker reads, each with its ``PairStage``."""
 
     def __init__(self, config: Config, sources: int) -> None:
-        self.config = config
-        self.sources = sources
-        self.stages: dict[int, PairStage] = {}
-        self.clocks: dict[int, SourceClock] = {}
-        self.counts = StageCounts()
+        super().__init__(sources, lambda: PairStage(config))
 
     def take(self, partition: int, document: Any) -> None:
+        """One message of the pairs topic."""
         try:
-            if "wm" in document:
-                self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+            if self._announced(partition, document):
                 return
             bucket = PairBucket.from_wire(document)
         except (KeyError, TypeError, ValueError, AttributeError):
-            self.counts.malformed += 1
+            self.malformed += 1
             return
         self._stage(partition).add(bucket)
 
     def advance(self) -> list[Alert]:
         alerts: list[Alert] = []
-        for partition in sorted(self.clocks):
-            watermark = self.clocks[partition].watermark()
-            if watermark is not None:
-                alerts.extend(self._stage(partition).advance(watermark))
+        for _, stage, watermark in self._ready():
+            alerts.extend(stage.advance(watermark))
         return alerts
-
-    def keep(self, partitions: set[int]) -> None:
-        for gone in set(self.clocks) - partitions:
-            self.stages.pop(gone, None)
-            self.clocks.pop(gone, None)
 
     def stats(self) -> EncounterStats:
         return EncounterStats(
             late=sum(s.stats.late for s in self.stages.values()),
             episodes=sum(s.stats.episodes for s in self.stages.values()),
+            malformed=self.malformed,
         )
-
-    def _clock(self, partition: int) -> SourceClock:
-        clock = self.clocks.get(partition)
-        if clock is None:
-            clock = self.clocks[partition] = SourceClock(self.sources)
-        return clock
-
-    def _stage(self, partition: int) -> PairStage:
-        self._clock(partition)
-        stage = self.stages.get(partition)
-        if stage is None:
-            stage = self.stages[partition] = PairStage(self.config)
-        return stage

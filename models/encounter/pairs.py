@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from math import floor
 from statistics import median
 
-from models.alerts import Alert, AlertType, Finding, Status, VesselInfo, alert_id
+from models.alerts import Alert, AlertType, Finding, Status, VesselInfo
 from models.config import Config
 from models.encounter.cells import PairBucket
 from models.encounter.mover import History
 from models.geo import SECONDS_PER_HOUR
-from models.scoring import explain, score_finding
+from models.scoring import scored_alert
 
 Pair = tuple[int, int]
 
@@ -145,24 +145,7 @@ class PairStage:
         scoring = self.config.scoring
         window = episode.start - scoring.history_hours * SECONDS_PER_HOUR
         recent = tuple(kind for kind, start in episode.history if window <= start)
-        score = score_finding(finding, recent, scoring)
-        return Alert(
-            alert_id=alert_id(finding),
-            type=finding.type,
-            status=finding.status,
-            mmsi=finding.mmsi,
-            other_mmsi=finding.other_mmsi,
-            vessel=episode.vessel_a,
-            start=finding.start,
-            end=finding.end,
-            lat=finding.lat,
-            lon=finding.lon,
-            zone=None,
-            severity=score.severity,
-            score=score.value,
-            explanation=explain(finding, score),
-            evidence=finding.evidence,
-        )
+        return scored_alert(finding, episode.vessel_a, recent, scoring)
 
     def _finding(self, pair: Pair, episode: Episode, status: Status) -> Finding:
         a, b = pair

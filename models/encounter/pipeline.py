@@ -24,6 +24,7 @@ class EncounterStats:
     late: int = 0
     pair_buckets: int = 0
     episodes: int = 0
+    malformed: int = 0  # (streaming) messages of the wrong shape on the encounter topics
 
 
 class Encounters:

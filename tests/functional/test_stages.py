@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from models.alerts import Alert
 from models.config import Config
 from models.engine import Engine
 from models.serialise import record_to_wire
 from streams.settings import Settings, SettingsError, settings_from_env
-from streams.stages import DecodeStage, RawRecord, TrackStage
+from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
 from streams.state import VesselStore
 from tests.factories import by_time, run
 from tests.property.test_order_and_isolation import CONFIG, ZONES, key, scenario
@@ -60,6 +61,12 @@ def test_decode_stage_turns_raw_records_into_reports_and_failures() -> None:
     assert stage.decoder.stats.messages == 3
 
 
+def per_vessel(alerts: list[Alert]) -> list[Alert]:
+    """The replay's alerts but encounters: the track stage passes movers on to the encounter
+    stages (tests/functional/test_encounter_stages.py) and makes every other alert itself."""
+    return [alert for alert in alerts if alert.type.value != "encounter"]
+
+
 @pytest.mark.parametrize("batch", [1, 37, 500])
 def test_track_stage_over_partitions_gives_the_replay_alerts(batch: int) -> None:
     records = scenario()
@@ -68,7 +75,7 @@ def test_track_stage_over_partitions_gives_the_replay_alerts(batch: int) -> None
     stage = TrackStage(store._engine, store)
     alerts = track_in_batches(stage, store, wire(records), batch)
     alerts.extend(stage.fleet.finish())
-    assert key(alerts) == key(run(records, CONFIG, ZONES))
+    assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
     assert set(table) == {str(r.mmsi).encode() for r in records}
 
 
@@ -97,7 +104,7 @@ def test_a_rebalance_mid_stream_changes_no_alert() -> None:
         stage.fleet.adopt(vessel)
     alerts.extend(track_in_batches(stage, store, items[half:], 100))
     alerts.extend(stage.fleet.finish())
-    assert key(alerts) == key(run(records, CONFIG, ZONES))
+    assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
 
 def test_a_partition_behind_the_others_loses_nothing() -> None:
@@ -118,7 +125,7 @@ def test_a_partition_behind_the_others_loses_nothing() -> None:
     stage = TrackStage(store._engine, store)
     alerts = track_in_batches(stage, store, items, 50)
     alerts.extend(stage.fleet.finish())
-    assert key(alerts) == key(run(records, CONFIG, ZONES))
+    assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
 
 def test_malformed_report_values_come_back_as_failures() -> None:
@@ -151,3 +158,23 @@ def test_settings_come_from_the_environment() -> None:
         settings_from_env({"VIGILMAR_PARTITIONS": "many"})
     with pytest.raises(SettingsError, match="SASL_SSL"):
         settings_from_env({"VIGILMAR_SECURITY_PROTOCOL": "TLS"})
+
+
+def test_a_worker_knows_when_every_decoder_has_read_its_raw_partition_to_the_end() -> None:
+    store = VesselStore({}, engine())
+    stage = TrackStage(store._engine, store)
+    mine = [1, 3]  # this worker's reports partitions; four raw partitions upstream
+
+    def word(raw: int, caught_up: bool, latest: float | None) -> dict[str, Any]:
+        return RawProgress(raw, caught_up, latest).to_wire()
+
+    stage.track([(q, word(p, True, 100.0 + p)) for p in range(4) for q in mine if p != 2])
+    assert stage.drained(mine, 4) is None  # raw partition 2 has not said anything
+    stage.track([(1, word(2, True, None)), (3, word(2, False, 500.0))])
+    assert stage.drained(mine, 4) is None  # ... and its decoder is behind on partition 3
+    _, failures = stage.track([(3, word(2, True, 500.0)), (1, {"raw": "x"})])
+    assert stage.drained(mine, 4) == 500.0  # the latest decoded anywhere
+    assert [f.reason for f in failures] == ["malformed"]
+    assert stage.fleet.stats.positions == 0  # progress words are not reports
+    stage.forget_partitions()
+    assert stage.drained(mine, 4) is None

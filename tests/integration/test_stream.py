@@ -23,7 +23,7 @@ from replay.readers import Reader
 from replay.runner import ReplayRunner
 from replay.sinks import JsonLinesSink
 from tests.factories import validate_alert
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, Worker
 from tests.nmea_tracks import pyseas_as_nmea
 from zones.catalogue import load_catalogue
 
@@ -195,11 +195,9 @@ def assigned_partitions(worker_log: Path, topic: str) -> set[int]:
     return found
 
 
-def test_two_workers_split_the_partitions_and_give_the_same_alerts(
-    stack: Stack, north_pacific: Path
-) -> None:
-    expected, end = replay_alerts(north_pacific, Path(stack.env["VIGILMAR_CONFIG"]))
-    first, second = stack.worker("w1"), stack.worker("w2")
+def split_between(stack: Stack, first: Worker, second: Worker) -> tuple[set[int], set[int]]:
+    """Wait for both workers, and for the group to settle with the four report partitions
+    split between them; their partitions."""
     first.wait_ready()
     second.wait_ready()
     topic = stack.settings.topics.reports
@@ -212,6 +210,15 @@ def test_two_workers_split_the_partitions_and_give_the_same_alerts(
     assert mine, (mine, theirs)
     assert theirs, (mine, theirs)
     assert not mine & theirs
+    return mine, theirs
+
+
+def test_two_workers_split_the_partitions_and_give_the_same_alerts(
+    stack: Stack, north_pacific: Path
+) -> None:
+    expected, end = replay_alerts(north_pacific, Path(stack.env["VIGILMAR_CONFIG"]))
+    first, second = stack.worker("w1"), stack.worker("w2")
+    split_between(stack, first, second)
     stack.feed(north_pacific)
     streamed = stream_alerts(stack, len(keys(expected)))
     live = keys([a for a in streamed if not due_after_the_end(a, end)])

@@ -3,7 +3,6 @@ workers, give the single alerts per pair and episode the replay gives."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from models.serialise import alert_from_dict
 from models.vessel_risk import VesselRisk
 from tests.factories import T0, by_time, move, voyage
 from tests.integration.conftest import Stack
-from tests.integration.test_stream import assigned_partitions, keys, replay_alerts, stream_alerts
+from tests.integration.test_stream import keys, replay_alerts, split_between, stream_alerts
 from tests.nmea_tracks import reports_as_nmea
 
 pytestmark = pytest.mark.integration
@@ -69,17 +68,7 @@ def test_pairs_across_partitions_and_workers_give_the_replay_encounters(
     assert "closed" in {a["status"] for a in found}
 
     first, second = stack.worker("w1"), stack.worker("w2")
-    first.wait_ready()
-    second.wait_ready()
-    topic = stack.settings.topics.reports
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the group settles once both have joined
-        mine, theirs = (assigned_partitions(w.log, topic) for w in (first, second))
-        if mine and theirs and not mine & theirs and len(mine | theirs) == 4:
-            break
-        time.sleep(0.5)
-    assert mine, (mine, theirs)
-    assert theirs, (mine, theirs)
+    mine, _ = split_between(stack, first, second)
     spanning = [p for p in PAIRS if (PARTITION[p[0]] in mine) != (PARTITION[p[1]] in mine)]
     assert spanning  # some pair's vessels are tracked by different workers
 
