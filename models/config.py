@@ -172,6 +172,33 @@ class ScoringConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VesselRiskConfig:
+    """How a vessel's alerts add up to its risk score (``models.vessel_risk``): the highest
+    alert score, plus these for other behaviours and repeated episodes."""
+
+    #: Added per other behaviour type beyond the highest alert's (loitering and a dark period).
+    behaviour_weight: float = 5.0
+    #: Other behaviour types that can raise the score (3 × 5 = at most +15).
+    max_behaviours: int = 3
+    #: Added per repeated episode: one more of a type already counted.
+    repeat_weight: float = 2.0
+    #: Repeated episodes that can raise the score (5 × 2 = at most +10).
+    max_repeats: int = 5
+    #: An episode counts as a behaviour or a repeat once one of its messages scored this much.
+    min_score: int = 25
+
+    def __post_init__(self) -> None:
+        for name in ("behaviour_weight", "max_behaviours", "repeat_weight", "max_repeats"):
+            value = getattr(self, name)
+            if not value >= 0:
+                raise ConfigError(f"vessel_risk.{name} must be >= 0, got {value!r}")
+        if not 0 <= self.min_score <= 100:
+            raise ConfigError(
+                f"vessel_risk.min_score must be within 0..100, got {self.min_score!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every threshold the engine uses. Build with ``Config()`` or ``load_config(path)``."""
 
@@ -183,6 +210,7 @@ class Config:
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    vessel_risk: VesselRiskConfig = field(default_factory=VesselRiskConfig)
 
 
 def config_from_dict(data: dict[str, Any], origin: str = "configuration") -> Config:

@@ -30,41 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.alerts import Alert, AlertType, VesselInfo
-from models.config import ConfigError
+from models.config import VesselRiskConfig
 from models.records import iso_utc
 from models.scoring import severity_of
 
-__all__ = ["SCHEMA", "TopAlert", "VesselRisk", "VesselRiskState", "VesselRiskWeights"]
+__all__ = ["SCHEMA", "TopAlert", "VesselRisk", "VesselRiskState"]
 
 SCHEMA = "vigilmar.vessel/1"
 
 _UNKNOWN = VesselInfo()
-
-
-@dataclass(frozen=True, slots=True)
-class VesselRiskWeights:
-    """How a vessel's alerts combine into its risk score (see the module's formula)."""
-
-    #: Added per other behaviour type beyond the highest alert's (loitering and a dark period).
-    behaviour_weight: float = 5.0
-    #: Other behaviour types that can raise the score (3 × 5 = at most +15).
-    max_behaviours: int = 3
-    #: Added per repeated episode: one more of a type already counted.
-    repeat_weight: float = 2.0
-    #: Repeated episodes that can raise the score (5 × 2 = at most +10).
-    max_repeats: int = 5
-    #: An episode counts as a behaviour or a repeat once one of its messages scored this much.
-    min_score: int = 25
-
-    def __post_init__(self) -> None:
-        for name in ("behaviour_weight", "max_behaviours", "repeat_weight", "max_repeats"):
-            value = getattr(self, name)
-            if not value >= 0:
-                raise ConfigError(f"VesselRiskWeights.{name} must be >= 0, got {value!r}")
-        if not 0 <= self.min_score <= 100:
-            raise ConfigError(
-                f"VesselRiskWeights.min_score must be within 0..100, got {self.min_score!r}"
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +72,8 @@ class VesselRiskState:
 class VesselRisk:
     """Per-vessel risk summaries, accumulated from alerts in the order they were produced."""
 
-    def __init__(self, weights: VesselRiskWeights | None = None) -> None:
-        self.weights = weights if weights is not None else VesselRiskWeights()
+    def __init__(self, weights: VesselRiskConfig | None = None) -> None:
+        self.weights = weights if weights is not None else VesselRiskConfig()
         self._vessels: dict[int, VesselRiskState] = {}
 
     def __len__(self) -> int:

@@ -26,6 +26,7 @@ from models.engine import Engine
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
 from models.telemetry import MetricsServer, Telemetry
+from models.vessel_risk import VesselRisk
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
@@ -220,7 +221,9 @@ def run_replay(args: argparse.Namespace) -> int:
             stack.callback(server.stop)
             telemetry.set_ready(True)
         report = ReportingSink(sink) if args.report else None
-        vessels = VesselRiskSink(report or sink) if args.vessels else None
+        vessels = None
+        if args.vessels:
+            vessels = VesselRiskSink(report or sink, VesselRisk(config.vessel_risk))
         runner = ReplayRunner(
             engine,
             vessels or report or sink,

@@ -324,7 +324,7 @@ def create_app(
             except (KeyError, TypeError, ValueError, AttributeError):
                 log.warning("not an alert on %s: %r", names.vessel_alerts, event.value[:200])
                 continue
-            risk = VesselRisk()
+            risk = VesselRisk(config.vessel_risk)
             stored = risk_table.get(key)
             if stored is not None:
                 risk.restore(stored)

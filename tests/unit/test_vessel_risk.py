@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.alerts import Alert, AlertType, Severity, Status, VesselInfo
-from models.config import ConfigError
+from models.config import ConfigError, VesselRiskConfig, config_from_dict
 from models.scoring import severity_of
-from models.vessel_risk import SCHEMA, VesselRisk, VesselRiskWeights
+from models.vessel_risk import SCHEMA, VesselRisk
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 HOUR = 3600.0
@@ -51,7 +51,7 @@ def alert(
     )
 
 
-def fed(*alerts: Alert, weights: VesselRiskWeights | None = None) -> VesselRisk:
+def fed(*alerts: Alert, weights: VesselRiskConfig | None = None) -> VesselRisk:
     risk = VesselRisk(weights)
     for one in alerts:
         risk.update(one)
@@ -219,7 +219,7 @@ def test_the_score_is_capped_and_the_weights_are_arguments() -> None:
     kinds = (AlertType.DARK_PERIOD, AlertType.LOITERING, AlertType.ENCOUNTER)
     batch = [alert(kind, score=90, other=B) for kind in kinds]
     assert fed(*batch).risk_score(A) == 100
-    quiet = fed(*batch, weights=VesselRiskWeights(behaviour_weight=0.0, repeat_weight=0.0))
+    quiet = fed(*batch, weights=VesselRiskConfig(behaviour_weight=0.0, repeat_weight=0.0))
     assert quiet.risk_score(A) == 90
     assert quiet.summary(A)["explanation"] == "Highest alert: dark period scored 90; met 1 vessel."
 
@@ -229,8 +229,8 @@ def test_the_score_is_capped_and_the_weights_are_arguments() -> None:
     [{"behaviour_weight": -1.0}, {"max_repeats": -1}, {"min_score": 101}, {"min_score": -5}],
 )
 def test_weights_are_validated(weights: dict[str, Any]) -> None:
-    with pytest.raises(ConfigError, match="VesselRiskWeights"):
-        VesselRiskWeights(**weights)
+    with pytest.raises(ConfigError, match="vessel_risk"):
+        VesselRiskConfig(**weights)
 
 
 def test_summaries_come_highest_risk_first_then_by_mmsi() -> None:
@@ -342,3 +342,10 @@ def test_each_side_of_an_encounter_folded_apart_and_restored_gives_the_replay_su
         again.restore(data)
         assert again.summary(mmsi) == whole.summary(mmsi)
     assert whole.summary(B)["met"] == [A]
+
+
+def test_the_weights_come_from_the_configuration_file_section() -> None:
+    config = config_from_dict({"vessel_risk": {"behaviour_weight": 0.0, "min_score": 50}})
+    assert config.vessel_risk == VesselRiskConfig(behaviour_weight=0.0, min_score=50)
+    with pytest.raises(ConfigError, match="unknown key"):
+        config_from_dict({"vessel_risk": {"weight": 1.0}})
