@@ -296,6 +296,7 @@ def create_app(
     @app.agent(cells, name="encounter-cells")
     async def encounter_cells(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            started = time.perf_counter()
             for event in events:
                 cell_stage.take(event.message.partition, event.key, _json(event.value))
             found, moved = cell_stage.advance()
@@ -304,14 +305,19 @@ def create_app(
             for source, watermark in moved.items():
                 await broadcast(pairs, source, watermark)
             record_encounters()
+            elapsed = time.perf_counter() - started
+            telemetry.batch_duration.labels("encounter-cells").observe(elapsed)
 
     @app.agent(pairs, name="encounter-pairs")
     async def encounter_pairs(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, settings.batch_seconds):
+            started = time.perf_counter()
             for event in events:
                 pair_stage.take(event.message.partition, _json(event.value))
             await send_alerts(pair_stage.advance())
             record_encounters()
+            elapsed = time.perf_counter() - started
+            telemetry.batch_duration.labels("encounter-pairs").observe(elapsed)
 
     @app.agent(vessel_alerts, name="vessel-risk")
     async def vessel_risk(stream: Any) -> None:
