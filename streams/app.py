@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 
 from models.alerts import Alert
@@ -96,6 +97,14 @@ def create_app(
         key_type=bytes,
         partitions=settings.partitions,
         use_partitioner=True,
+    )
+    # Encounter state per cell and per pair, co-partitioned with the encounter topics' keys, so
+    # a worker that takes one of their partitions over resumes its cells and episodes.
+    cells_table, pairs_table = (
+        app.Table(
+            name, default=None, key_type=bytes, partitions=settings.partitions, use_partitioner=True
+        )
+        for name in ("encounter-cells", "encounter-pairs")
     )
     decode_stage = DecodeStage(engine)
     store = VesselStore(table, engine)
@@ -201,6 +210,24 @@ def create_app(
             for partition in range(settings.partitions):
                 reports.send_soon(key=b"raw", value=value, partition=partition)
 
+    def store_changes(table: Any, changes: list[tuple[bytes, Any]]) -> None:
+        for key, state in changes:
+            if state is None:
+                table.pop(key, None)
+            else:
+                table[key] = state
+
+    def restore_encounters(table: Any, stage: Any, topic_name: str) -> int:
+        """Take the table's cells or pairs of this worker's partitions back into ``stage``."""
+        mine = set(assigned(topic_name))
+        restored = 0
+        for key in list(table.keys()):
+            partition = partition_of(key, settings.partitions)
+            if partition in mine:
+                stage.restore(partition, key, table[key])
+                restored += 1
+        return restored
+
     def record_encounters() -> None:
         cell, pair = cell_stage.stats(), pair_stage.stats()
         telemetry.encounter_stats(
@@ -304,6 +331,7 @@ def create_app(
                 await pairs.send(key=key, value=dumps(wire))
             for source, watermark in moved.items():
                 await broadcast(pairs, source, watermark)
+            store_changes(cells_table, cell_stage.flush())
             record_encounters()
             elapsed = time.perf_counter() - started
             telemetry.batch_duration.labels("encounter-cells").observe(elapsed)
@@ -315,6 +343,7 @@ def create_app(
             for event in events:
                 pair_stage.take(event.message.partition, _json(event.value))
             await send_alerts(pair_stage.advance())
+            store_changes(pairs_table, pair_stage.flush())
             record_encounters()
             elapsed = time.perf_counter() - started
             telemetry.batch_duration.labels("encounter-pairs").observe(elapsed)
@@ -371,6 +400,16 @@ def create_app(
         telemetry.set_ready(True)
         record_track()
 
+    @cells_table.on_recover
+    async def cells_recovered() -> None:
+        count = restore_encounters(cells_table, cell_stage, names.encounter_cells)
+        log.info("encounter cells recovered: %d", count)
+
+    @pairs_table.on_recover
+    async def pairs_recovered() -> None:
+        count = restore_encounters(pairs_table, pair_stage, names.encounter_pairs)
+        log.info("encounter pairs recovered: %d", count)
+
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         telemetry.set_ready(False)
@@ -395,6 +434,15 @@ def create_app(
         "telemetry": telemetry,
     }
     return app
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2, as faust's producer) gives ``key``."""
+    every = list(range(partitions))
+    return int(_PARTITIONER(key, every, every))
+
+
+_PARTITIONER = DefaultPartitioner()
 
 
 def _json(value: Any) -> Any:

@@ -57,6 +57,17 @@ class _PerPartition(Generic[S]):
             self.stages.pop(gone, None)
             self.clocks.pop(gone, None)
 
+    def flush(self) -> list[tuple[bytes, Any]]:
+        """(key, state) of every key changed since the last flush, for the table (state None:
+        forget the key)."""
+        out: list[tuple[bytes, Any]] = []
+        for stage in self.stages.values():
+            out.extend(self._changes(stage))
+        return out
+
+    def _changes(self, stage: S) -> list[tuple[bytes, Any]]:
+        raise NotImplementedError
+
     def _announced(self, partition: int, document: Any) -> bool:
         """Take a watermark announcement; False if ``document`` is something else."""
         if "wm" not in document:
@@ -123,6 +134,18 @@ class CellAgentStage(_PerPartition[CellStage]):
         for gone in set(self.announced) - partitions:
             del self.announced[gone]
 
+    def restore(self, partition: int, key: bytes, data: dict[str, Any]) -> None:
+        """A cell from the table, unless this worker already holds it."""
+        cell = parse_cell(key.decode())
+        stage = self._stage(partition)
+        if cell not in stage.cells:
+            stage.restore(cell, data)
+
+    def _changes(self, stage: CellStage) -> list[tuple[bytes, Any]]:
+        changed = [(cell_key(cell).encode(), stage.snapshot(cell)) for cell in stage.changed]
+        stage.changed.clear()
+        return changed
+
     def stats(self) -> EncounterStats:
         return EncounterStats(
             movers=sum(s.stats.movers for s in self.stages.values()),
@@ -148,6 +171,19 @@ class PairAgentStage(_PerPartition[PairStage]):
             self.malformed += 1
             return
         self._stage(partition).add(bucket)
+
+    def restore(self, partition: int, key: bytes, data: dict[str, Any]) -> None:
+        """A pair from the table, unless this worker already holds it."""
+        a, b = key.decode().split(":")
+        pair = (int(a), int(b))
+        stage = self._stage(partition)
+        if pair not in stage.applied and pair not in stage.pending:
+            stage.restore(pair, data)
+
+    def _changes(self, stage: PairStage) -> list[tuple[bytes, Any]]:
+        changed = [(f"{a}:{b}".encode(), stage.snapshot((a, b))) for a, b in stage.changed]
+        stage.changed.clear()
+        return changed
 
     def advance(self) -> list[Alert]:
         alerts: list[Alert] = []

@@ -140,14 +140,22 @@ def _order(mover: Mover) -> tuple[float, int]:
 
 
 class CellStage:
+    """The movers of some cells, compared bucket by bucket as the watermark completes them.
+
+    Its state is kept per cell (the movers still needed, and the buckets already compared), so
+    a streaming worker can store each cell apart and another worker resume it: ``changed``
+    names the cells to store again, ``snapshot``/``restore`` convert one.
+    """
+
     def __init__(self, config: EncounterConfig) -> None:
         self.config = config
         self.cells: dict[Cell, list[Mover]] = {}
+        self.done: dict[Cell, int] = {}  # per cell: the buckets before this one are compared
         self.watermark = float("-inf")
         self.stats = CellStats()
+        self.changed: set[Cell] = set()  # cells changed since the caller last stored them
         self._bucket = config.bucket_minutes * 60.0
         self._tolerance = config.tolerance_minutes * 60.0
-        self._next_bucket: int | None = None  # buckets before it are evaluated
         self._unsorted: set[Cell] = set()  # cells with movers added since the last advance
 
     def add(self, cell: Cell, mover: Mover) -> bool:
@@ -160,8 +168,26 @@ class CellStage:
             movers = self.cells[cell] = []
         movers.append(mover)
         self._unsorted.add(cell)
+        self.changed.add(cell)
         self.stats.movers += 1
         return True
+
+    def snapshot(self, cell: Cell) -> dict[str, Any] | None:
+        """One cell's state as JSON-ready data; None when the cell holds nothing any more."""
+        movers = self.cells.get(cell)
+        if movers is None:
+            return None
+        if cell in self._unsorted:
+            self._sort(cell)
+            self._unsorted.discard(cell)
+        return {"movers": [m.to_wire() for m in movers], "done": self.done.get(cell)}
+
+    def restore(self, cell: Cell, data: dict[str, Any]) -> None:
+        """Take a cell back from ``snapshot`` (a worker resuming another's partition)."""
+        self.cells[cell] = [Mover.from_wire(m) for m in data["movers"]]
+        if data.get("done") is not None:
+            self.done[cell] = int(data["done"])
+        self._unsorted.add(cell)
 
     def _sort(self, cell: Cell) -> None:
         """Put a cell's movers in (time, MMSI) order, each report once (a restarted producer
@@ -185,15 +211,14 @@ class CellStage:
         self.watermark = watermark
         size, tolerance = self._bucket, self._tolerance
         end = floor((watermark - tolerance) / size)  # buckets before ``end`` are complete
-        start = self._next_bucket
-        if start is not None and end <= start:
-            return []
-        self._next_bucket = end
         for cell in self._unsorted:
             self._sort(cell)
         self._unsorted.clear()
         found: list[PairBucket] = []
         for cell in sorted(self.cells):
+            start = self.done.get(cell)
+            if start is not None and end <= start:
+                continue
             movers = self.cells[cell]
             buckets = sorted({floor(m.t / size) for m in movers if m.t < end * size})
             for k in buckets:
@@ -201,11 +226,14 @@ class CellStage:
                     continue
                 self.stats.buckets += 1
                 found.extend(self._evaluate(cell, movers, k))
+            self.done[cell] = end
+            self.changed.add(cell)
             keep = bisect.bisect_left(movers, end * size - tolerance, key=lambda m: m.t)
             if keep:
                 del movers[:keep]
             if not movers:
                 del self.cells[cell]
+                del self.done[cell]
         self.stats.pairs += len(found)
         return found
 

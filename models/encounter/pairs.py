@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import floor
 from statistics import median
+from typing import Any
 
 from models.alerts import Alert, AlertType, Finding, Status, VesselInfo
 from models.config import Config
 from models.encounter.cells import PairBucket
-from models.encounter.mover import History
+from models.encounter.mover import History, vessel_from_wire
 from models.geo import SECONDS_PER_HOUR
 from models.scoring import scored_alert
 
@@ -45,6 +46,37 @@ class Episode:
         episode.extend(bucket)
         return episode
 
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "lat": self.lat,
+            "lon": self.lon,
+            "last": self.last,
+            "min": self.min_m,
+            "n": self.samples,
+            "medians": self.medians,
+            "open": self.open,
+            "va": self.vessel_a.to_dict(),
+            "vb": self.vessel_b.to_dict(),
+            "h": [list(item) for item in self.history],
+        }
+
+    @staticmethod
+    def from_wire(data: dict[str, Any]) -> Episode:
+        return Episode(
+            start=float(data["start"]),
+            lat=float(data["lat"]),
+            lon=float(data["lon"]),
+            last=float(data["last"]),
+            min_m=float(data["min"]),
+            samples=int(data["n"]),
+            medians=[float(m) for m in data["medians"]],
+            open=bool(data["open"]),
+            vessel_a=vessel_from_wire(data.get("va")),
+            vessel_b=vessel_from_wire(data.get("vb")),
+            history=tuple((str(kind), float(start)) for kind, start in data.get("h") or ()),
+        )
+
     def extend(self, bucket: PairBucket) -> None:
         self.last = max(self.last, bucket.last_t)
         self.min_m = min(self.min_m, bucket.min_m)
@@ -58,15 +90,29 @@ class Episode:
 class PairStats:
     buckets: int = 0
     late: int = 0  # pair buckets that came after the watermark had passed them
+    duplicates: int = 0  # pair buckets already applied (sent again after a restart)
     episodes: int = 0  # episodes long enough to alert
 
 
+#: How long (event time) a pair's last applied bucket is remembered after it, so that buckets
+#: sent again after a worker's restart are not applied twice.
+RETENTION_SECONDS = 24 * SECONDS_PER_HOUR
+
+
 class PairStage:
+    """Episodes of some pairs. Its state is kept per pair (buckets waiting, the open episode,
+    the last bucket applied), so a streaming worker can store each pair apart and another
+    worker resume it: ``changed`` names the pairs to store again, ``snapshot``/``restore``
+    convert one."""
+
     def __init__(self, config: Config) -> None:
         self.config = config
         encounter = config.encounter
         self.pending: dict[Pair, list[PairBucket]] = {}
         self.episodes: dict[Pair, Episode] = {}
+        #: The last bucket applied per pair, least recently applied first.
+        self.applied: dict[Pair, int] = {}
+        self.changed: set[Pair] = set()
         self.watermark = float("-inf")
         self.stats = PairStats()
         self._bucket = encounter.bucket_minutes * 60.0
@@ -78,10 +124,35 @@ class PairStage:
         if self._complete(bucket.bucket) <= self.watermark:
             self.stats.late += 1
             return False
+        if bucket.bucket <= self.applied.get(bucket.pair, -(2**62)):
+            self.stats.duplicates += 1
+            return False
         held = self.pending.setdefault(bucket.pair, [])
         if not any(h.bucket == bucket.bucket for h in held):  # repeated after a restart
             held.append(bucket)
+            self.changed.add(bucket.pair)
         return True
+
+    def snapshot(self, pair: Pair) -> dict[str, Any] | None:
+        """One pair's state as JSON-ready data; None when nothing of it is kept any more."""
+        if pair not in self.applied and pair not in self.pending:
+            return None
+        episode = self.episodes.get(pair)
+        return {
+            "pending": [b.to_wire() for b in self.pending.get(pair, ())],
+            "episode": None if episode is None else episode.to_wire(),
+            "applied": self.applied.get(pair),
+        }
+
+    def restore(self, pair: Pair, data: dict[str, Any]) -> None:
+        """Take a pair back from ``snapshot`` (a worker resuming another's partition)."""
+        pending = [PairBucket.from_wire(b) for b in data.get("pending") or ()]
+        if pending:
+            self.pending[pair] = pending
+        if data.get("episode") is not None:
+            self.episodes[pair] = Episode.from_wire(data["episode"])
+        if data.get("applied") is not None:
+            self.applied[pair] = int(data["applied"])
 
     def advance(self, watermark: float) -> list[Alert]:
         """Apply every bucket the watermark completed, pair by pair, and end the episodes no
@@ -100,6 +171,7 @@ class PairStage:
             for bucket in ready:
                 alerts.extend(self._apply(pair, bucket))
             rest = [b for b in held if self._complete(b.bucket) > watermark]
+            self.changed.add(pair)
             if rest:
                 self.pending[pair] = rest
             else:
@@ -108,12 +180,28 @@ class PairStage:
             episode = self.episodes[pair]
             if self._deadline(episode) <= watermark:
                 del self.episodes[pair]
+                self.changed.add(pair)
                 if episode.open:
                     alerts.append(self._alert(pair, episode, Status.CLOSED))
+        self._forget(watermark)
         return alerts
+
+    def _forget(self, watermark: float) -> None:
+        """Drop the pairs whose last bucket is older than the retention, with nothing open."""
+        applied = self.applied
+        while applied:
+            pair, last = next(iter(applied.items()))
+            expired = self._complete(last) + RETENTION_SECONDS <= watermark
+            if not expired or pair in self.episodes or pair in self.pending:
+                break
+            del applied[pair]
+            self.changed.add(pair)
 
     def _apply(self, pair: Pair, bucket: PairBucket) -> list[Alert]:
         self.stats.buckets += 1
+        self.applied.pop(pair, None)  # to the end: the most recently applied
+        self.applied[pair] = bucket.bucket
+        self.changed.add(pair)
         alerts: list[Alert] = []
         episode = self.episodes.get(pair)
         if episode is not None and bucket.first_t - episode.last > self._gap:

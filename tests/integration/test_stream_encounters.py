@@ -1,8 +1,13 @@
 """Encounters on a real broker: pairs whose vessels hash to different partitions, read by two
-workers, give the single alerts per pair and episode the replay gives."""
+workers — or by a worker killed mid-stream and its replacement — give the single alerts per pair
+and episode the replay gives."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +95,30 @@ def test_pairs_across_partitions_and_workers_give_the_replay_encounters(
         assert summary == risk.summary(mmsi), mmsi
     assert first.alive()
     assert second.alive()
+
+
+def test_a_killed_worker_loses_no_encounter(stack: Stack, tmp_path: Path) -> None:
+    """Mid-stream SIGKILL; the replacement resumes the cells and pairs from their tables."""
+    path = tmp_path / "pairs.nmea"
+    reports_as_nmea(path, planted_pairs())
+    expected, _ = replay_alerts(path, Path(stack.env["VIGILMAR_CONFIG"]))
+    first = stack.worker("w1")
+    first.wait_ready()
+    # 5 h of event time at 1,800x: 10 s of feeding.
+    feeder = subprocess.Popen(
+        [str(Path(sys.executable).parent / "vigilmar"), "feed", str(path), "--speed", "1800"],
+        env={**os.environ, **stack.env},
+    )
+    topic = stack.settings.topics.alerts
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill it once some pair has met for 2 h
+        if any(a["type"] == "encounter" for a in stack.read(topic, settle=0.5, timeout=2)):
+            break
+    first.kill()
+    second = stack.worker("w2")
+    second.wait_ready()
+    assert feeder.wait(timeout=120) == 0
+    streamed = stream_alerts(stack, len(keys(expected)))
+    assert keys(streamed) == keys(expected)
+    log = second.log.read_text(errors="replace")
+    assert "encounter cells recovered" in log
