@@ -156,7 +156,7 @@ class CellStage:
         self.changed: set[Cell] = set()  # cells changed since the caller last stored them
         self._bucket = config.bucket_minutes * 60.0
         self._tolerance = config.tolerance_minutes * 60.0
-        self._unsorted: set[Cell] = set()  # cells with movers added since the last advance
+        self._unsorted: set[Cell] = set()  # cells with movers added since they were last sorted
 
     def add(self, cell: Cell, mover: Mover) -> bool:
         """Hold a mover for its cell; False (and counted) when its bucket was already evaluated."""
@@ -211,14 +211,15 @@ class CellStage:
         self.watermark = watermark
         size, tolerance = self._bucket, self._tolerance
         end = floor((watermark - tolerance) / size)  # buckets before ``end`` are complete
-        for cell in self._unsorted:
-            self._sort(cell)
-        self._unsorted.clear()
         found: list[PairBucket] = []
+        unsorted = self._unsorted
         for cell in sorted(self.cells):
             start = self.done.get(cell)
             if start is not None and end <= start:
-                continue
+                continue  # nothing new to compare here yet (its movers may wait unsorted)
+            if cell in unsorted:
+                self._sort(cell)
+                unsorted.discard(cell)
             movers = self.cells[cell]
             buckets = sorted({floor(m.t / size) for m in movers if m.t < end * size})
             for k in buckets:
