@@ -22,7 +22,7 @@ from pathlib import Path
 
 from streams.broker import LocalBroker, free_port
 from streams.feeder import Feeder
-from streams.settings import settings_from_env
+from streams.settings import settings_from_env, suffixed_topics
 
 VIGILMAR = str(Path(sys.executable).parent / "vigilmar")
 _METRIC = re.compile(r'^vigilmar_messages_total\{outcome="\w+",stage="(\w+)"\} (\S+)$', re.M)
@@ -68,14 +68,7 @@ class Stack(ExitStack):
         self.env = {
             "VIGILMAR_BROKER": self.broker.bootstrap,
             "VIGILMAR_APP_ID": f"bench-{run}",
-            "VIGILMAR_TOPIC_RAW": f"ais.raw.{run}",
-            "VIGILMAR_TOPIC_REPORTS": f"ais.reports.{run}",
-            "VIGILMAR_TOPIC_ALERTS": f"vigilmar.alerts.{run}",
-            "VIGILMAR_TOPIC_DEADLETTER": f"ais.deadletter.{run}",
-            "VIGILMAR_TOPIC_ENCOUNTER_CELLS": f"vigilmar.encounter.cells.{run}",
-            "VIGILMAR_TOPIC_ENCOUNTER_PAIRS": f"vigilmar.encounter.pairs.{run}",
-            "VIGILMAR_TOPIC_VESSELS": f"vigilmar.vessels.{run}",
-            "VIGILMAR_TOPIC_VESSEL_ALERTS": f"vigilmar.vessels.alerts.{run}",
+            **suffixed_topics(run),
             "VIGILMAR_METRICS_HOST": "127.0.0.1",
         }
         if lateness is not None:

@@ -29,7 +29,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -110,6 +110,15 @@ class Settings:
     def broker_url(self) -> str:
         """Bootstrap servers as faust wants them."""
         return ";".join(f"kafka://{server}" for server in self.bootstrap.split(","))
+
+
+def suffixed_topics(suffix: str) -> dict[str, str]:
+    """``VIGILMAR_TOPIC_*`` variables naming every topic with ``.suffix``: for stacks that share
+    one broker (tests, benchmarks) and must not read each other's messages."""
+    return {
+        f"VIGILMAR_TOPIC_{name.upper()}": f"{default}.{suffix}"
+        for name, default in asdict(Topics()).items()
+    }
 
 
 def settings_from_env(environ: Mapping[str, str]) -> Settings:

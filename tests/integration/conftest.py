@@ -26,7 +26,7 @@ import pytest
 
 from streams.broker import LocalBroker, free_port
 from streams.feeder import run_feed
-from streams.settings import Settings, settings_from_env
+from streams.settings import Settings, settings_from_env, suffixed_topics
 
 VIGILMAR = str(Path(sys.executable).parent / "vigilmar")
 READY = b"Worker ready"
@@ -132,14 +132,7 @@ def stack(broker: LocalBroker, tmp_path: Path) -> Iterator[Stack]:
     env = {
         "VIGILMAR_BROKER": broker.bootstrap,
         "VIGILMAR_APP_ID": f"vigilmar-{run}",
-        "VIGILMAR_TOPIC_RAW": f"ais.raw.{run}",
-        "VIGILMAR_TOPIC_REPORTS": f"ais.reports.{run}",
-        "VIGILMAR_TOPIC_ALERTS": f"vigilmar.alerts.{run}",
-        "VIGILMAR_TOPIC_DEADLETTER": f"ais.deadletter.{run}",
-        "VIGILMAR_TOPIC_ENCOUNTER_CELLS": f"vigilmar.encounter.cells.{run}",
-        "VIGILMAR_TOPIC_ENCOUNTER_PAIRS": f"vigilmar.encounter.pairs.{run}",
-        "VIGILMAR_TOPIC_VESSELS": f"vigilmar.vessels.{run}",
-        "VIGILMAR_TOPIC_VESSEL_ALERTS": f"vigilmar.vessels.alerts.{run}",
+        **suffixed_topics(run),
         "VIGILMAR_PRODUCER_MAX_BATCH_SIZE": "1",
         "VIGILMAR_IDLE_TICK_SECONDS": "1",
         "VIGILMAR_BATCH_SECONDS": "0.2",
