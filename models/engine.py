@@ -14,7 +14,7 @@ import numpy as np
 
 from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
-from models.detectors.base import Detector, Fix, Observation, harbour_of
+from models.detectors.base import Detector, Fix, Observation, harbour_of, speed_over_ground
 from models.detectors.dark_period import DarkPeriod
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
@@ -22,7 +22,7 @@ from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
-from models.geo import SECONDS_PER_HOUR, distance_km, knots
+from models.geo import SECONDS_PER_HOUR
 from models.records import PositionReport, StaticReport
 from models.scoring import scored_alert
 from models.track import Pending, VesselState
@@ -132,12 +132,12 @@ class Engine:
         self, vessel: VesselState, fix: Fix, last: Fix | None, zones: tuple[Zone, ...]
     ) -> Mover | None:
         """The fix as a slow mover, if it is one: under the encounter speed, outside harbours."""
-        speed = fix.speed
-        if speed is None:
-            if last is None:
-                return None
-            speed = knots(distance_km(last.lat, last.lon, fix.lat, fix.lon), fix.t - last.t)
-        if speed >= self.config.encounter.max_speed_knots or harbour_of(zones) is not None:
+        speed = speed_over_ground(fix, last)
+        if (
+            speed is None
+            or speed >= self.config.encounter.max_speed_knots
+            or harbour_of(zones) is not None
+        ):
             return None
         window = fix.t - self.config.scoring.history_hours * SECONDS_PER_HOUR
         history = tuple((kind, start) for kind, start in vessel.recent if start >= window)

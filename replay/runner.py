@@ -174,12 +174,9 @@ class ReplayRunner:
     def _encounter_step(self) -> list[Alert]:
         """Pass the slow movers the fleet released on to the encounter stages, then let them
         follow the fleet's watermark."""
-        encounters, movers = self.encounters, self.fleet.movers
-        if encounters is None or movers is None:
+        if self.encounters is None:
             return []
-        encounters.feed(movers)
-        movers.clear()
-        alerts = encounters.advance(self.fleet.watermark)
+        alerts = self.encounters.follow(self.fleet)
         self._encounter_alerts.update(alert.type.value for alert in alerts)
         return alerts
 

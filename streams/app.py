@@ -80,32 +80,25 @@ def create_app(
         topic(names.encounter_pairs),
     )
     vessel_alerts, vessels_topic = topic(names.vessel_alerts), topic(names.vessels)
-    table = app.Table(
-        "vessels",
-        default=None,
-        # Raw keys: the same bytes as the reports topic's keys, so the partitioner puts a
-        # vessel's state on the partition its reports arrive on.
-        key_type=bytes,
-        partitions=settings.partitions,
-        use_partitioner=True,
-    )
-    # Per-vessel risk (``models.vessel_risk``), one state per MMSI, co-partitioned with the
-    # alerts re-keyed by vessel; each change goes to the compacted vessels topic.
-    risk_table = app.Table(
-        "vessel-risk",
-        default=None,
-        key_type=bytes,
-        partitions=settings.partitions,
-        use_partitioner=True,
-    )
-    # Encounter state per cell and per pair, co-partitioned with the encounter topics' keys, so
-    # a worker that takes one of their partitions over resumes its cells and episodes.
-    cells_table, pairs_table = (
-        app.Table(
-            name, default=None, key_type=bytes, partitions=settings.partitions, use_partitioner=True
+
+    def keyed_table(name: str) -> Any:
+        """A changelog-backed table co-partitioned with a topic: raw keys, the same bytes as
+        the topic's, so the partitioner puts each key's state on the partition its messages
+        arrive on, and a worker taking a partition over resumes it."""
+        return app.Table(
+            name,
+            default=None,
+            key_type=bytes,
+            partitions=settings.partitions,
+            use_partitioner=True,
         )
-        for name in ("encounter-cells", "encounter-pairs")
-    )
+
+    # Per-vessel state (keys of ais.reports); per-vessel risk (``models.vessel_risk``, keys of
+    # the alerts re-keyed by vessel); encounter state per cell and per pair (keys of the
+    # encounter topics).
+    table = keyed_table("vessels")
+    risk_table = keyed_table("vessel-risk")
+    cells_table, pairs_table = keyed_table("encounter-cells"), keyed_table("encounter-pairs")
     decode_stage = DecodeStage(engine)
     store = VesselStore(table, engine)
     track_stage = TrackStage(engine, store)

@@ -95,19 +95,12 @@ def run(
     encounters = Encounters(config)
     alerts: list[Alert] = []
 
-    def meet() -> list[Alert]:
-        if fleet.movers is None:
-            return []
-        encounters.feed(fleet.movers)
-        fleet.movers.clear()
-        return encounters.advance(fleet.watermark)
-
     items = list(records)
     for start in range(0, len(items), batch):
         alerts.extend(fleet.process(items[start : start + batch]))
-        alerts.extend(meet())
+        alerts.extend(encounters.follow(fleet))
     alerts.extend(fleet.finish())
-    alerts.extend(meet())
+    alerts.extend(encounters.follow(fleet))
     return alerts
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
+from models.geo import distance_km, knots
 from zones.model import Zone
 
 S = TypeVar("S")
@@ -62,6 +63,15 @@ class Untimed(Generic[S]):
 
     def tick(self, state: S, mmsi: int, watermark: float) -> tuple[S, list[Finding]]:
         return state, []
+
+
+def speed_over_ground(fix: Fix, previous: Fix | None) -> float | None:
+    """The reported speed, else the speed implied from the previous fix (None with neither)."""
+    if fix.speed is not None:
+        return fix.speed
+    if previous is None:
+        return None
+    return knots(distance_km(previous.lat, previous.lon, fix.lat, fix.lon), fix.t - previous.t)
 
 
 def zone_ref(zone: Zone) -> ZoneRef:

@@ -15,8 +15,8 @@ from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import LoiteringConfig
-from models.detectors.base import Observation, Untimed, harbour_of
-from models.geo import SECONDS_PER_HOUR, distance_km, knots
+from models.detectors.base import Observation, Untimed, harbour_of, speed_over_ground
+from models.geo import SECONDS_PER_HOUR, distance_km
 
 
 @dataclass(slots=True)
@@ -48,13 +48,9 @@ class Loitering(Untimed[LoiterState]):
 
     def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
         fix = obs.fix
-        speed = fix.speed
+        speed = speed_over_ground(fix, obs.previous)
         if speed is None:
-            previous = obs.previous
-            if previous is None:
-                return state, []
-            km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
-            speed = knots(km, fix.t - previous.t)
+            return state, []
         limit = self.config.max_speed_knots
         qualifies = speed < limit and harbour_of(obs.zones) is None
         findings: list[Finding] = []

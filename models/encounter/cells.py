@@ -24,7 +24,14 @@ import numpy as np
 
 from models.alerts import VesselInfo
 from models.config import EncounterConfig
-from models.encounter.mover import Cell, History, Mover, home_cell, vessel_from_wire
+from models.encounter.mover import (
+    Cell,
+    History,
+    Mover,
+    history_from_wire,
+    home_cell,
+    vessel_from_wire,
+)
 
 #: Metres per degree of a great circle (models.geo's Earth radius).
 _M_PER_DEGREE = 111_195.08
@@ -84,7 +91,7 @@ class PairBucket:
             int(data["n"]),
             vessel_from_wire(data.get("va")),
             vessel_from_wire(data.get("vb")),
-            tuple((str(kind), float(start)) for kind, start in data.get("h") or ()),
+            history_from_wire(data.get("h")),
         )
 
 
@@ -100,30 +107,6 @@ class _Track:
     def add(self, mover: Mover) -> None:
         self.movers.append(mover)
         self.times.append(mover.t)
-
-    def position_at(self, t: float, tolerance: float) -> tuple[float, float] | None:
-        """Where the vessel was at ``t``: interpolated between the reports either side when both
-        are within the tolerance, else its nearest report within it, else unknown."""
-        times = self.times
-        i = bisect.bisect_left(times, t)
-        after = self.movers[i] if i < len(times) else None
-        before = self.movers[i - 1] if i > 0 else None
-        if after is not None and (after.t == t or after.t - t > tolerance):
-            if after.t == t:
-                return after.lat, after.lon
-            after = None
-        if before is not None and t - before.t > tolerance:
-            before = None
-        if before is not None and after is not None:
-            share = (t - before.t) / (after.t - before.t)
-            return (
-                before.lat + (after.lat - before.lat) * share,
-                before.lon + (after.lon - before.lon) * share,
-            )
-        nearest = before or after
-        if nearest is not None:
-            return nearest.lat, nearest.lon
-        return None
 
 
 @dataclass(slots=True)

@@ -57,7 +57,7 @@ class Mover:
             float(data["lon"]),
             float(data["sog"]),
             vessel_from_wire(data.get("v")),
-            tuple((str(kind), float(start)) for kind, start in data.get("h") or ()),
+            history_from_wire(data.get("h")),
         )
 
 
@@ -71,6 +71,11 @@ def vessel_from_wire(data: dict[str, Any] | None) -> VesselInfo:
         ship_type=data.get("ship_type"),
         flag=data.get("flag"),
     )
+
+
+def history_from_wire(data: Any) -> History:
+    """Recent alerts as (type, start) back from JSON's lists."""
+    return tuple((str(kind), float(start)) for kind, start in data or ())
 
 
 def home_cell(lat: float, lon: float, size: float) -> Cell:

@@ -19,7 +19,7 @@ from typing import Any
 from models.alerts import Alert, AlertType, Finding, Status, VesselInfo
 from models.config import Config
 from models.encounter.cells import PairBucket
-from models.encounter.mover import History, vessel_from_wire
+from models.encounter.mover import History, history_from_wire, vessel_from_wire
 from models.geo import SECONDS_PER_HOUR
 from models.scoring import scored_alert
 
@@ -74,7 +74,7 @@ class Episode:
             open=bool(data["open"]),
             vessel_a=vessel_from_wire(data.get("va")),
             vessel_b=vessel_from_wire(data.get("vb")),
-            history=tuple((str(kind), float(start)) for kind, start in data.get("h") or ()),
+            history=history_from_wire(data.get("h")),
         )
 
     def extend(self, bucket: PairBucket) -> None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.alerts import Alert
 from models.config import Config
 from models.encounter.cells import CellStage
 from models.encounter.mover import Mover, cells_of
 from models.encounter.pairs import PairStage
+
+if TYPE_CHECKING:  # the fleet imports the movers of this package
+    from models.fleet import Fleet
 
 
 @dataclass(slots=True)
@@ -40,6 +44,15 @@ class Encounters:
         for mover in movers:
             for cell in cells_of(mover.lat, mover.lon, encounter):
                 add(cell, mover)
+
+    def follow(self, fleet: Fleet) -> list[Alert]:
+        """Take the slow movers ``fleet`` released, then move on to its watermark (what the
+        replay does after each batch and at the end)."""
+        if fleet.movers is None:
+            return []
+        self.feed(fleet.movers)
+        fleet.movers.clear()
+        return self.advance(fleet.watermark)
 
     def advance(self, watermark: float) -> list[Alert]:
         for bucket in self.cells.advance(watermark):
