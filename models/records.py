@@ -41,6 +41,30 @@ class FailureReason(StrEnum):
     NOT_UTF8 = "not_utf8"
     BAD_ROW = "bad_row"  # a CSV row that cannot be read
     LATE = "late"  # arrived after the lateness window for its vessel had passed
+    BAD_TIME = "bad_time"  # a receive time that is not a number, or outside the plausible window
+    BAD_VALUE = "bad_value"  # a field out of its range (MMSI, lat/lon, speed, type, ...)
+    TRUNCATED_INPUT = "truncated_input"  # an input that could not be read to its end
+
+
+#: Receive times outside this window are not data (``bad_time``): 1990-01-01 ... 2100-01-01 UTC.
+#: A live edge may narrow the upper end to its clock plus a day (``TimeWindow``).
+EARLIEST_TIME = 631_152_000.0
+LATEST_TIME = 4_102_444_800.0
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """The receive times an input may plausibly carry (Unix seconds, inclusive)."""
+
+    earliest: float = EARLIEST_TIME
+    latest: float = LATEST_TIME
+
+    def __contains__(self, timestamp: float) -> bool:
+        # NaN fails both comparisons; infinities fail one.
+        return self.earliest <= timestamp <= self.latest
+
+
+PLAUSIBLE = TimeWindow()
 
 
 @dataclass(frozen=True, slots=True)
