@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY zones ./zones
 COPY streams ./streams
+COPY metrics ./metrics
 COPY replay ./replay
 RUN /opt/vigilmar/bin/pip install --no-cache-dir --disable-pip-version-check .
 

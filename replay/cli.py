@@ -25,7 +25,7 @@ from models.decode import Decoder
 from models.engine import Engine
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
-from models.telemetry import MetricsServer, Telemetry
+from metrics.telemetry import MetricsServer, Telemetry
 from models.vessel_risk import VesselRisk
 from replay.errors import ReplayError
 from replay.progress import progress_bar

@@ -19,7 +19,7 @@ from models.encounter import Encounters
 from models.engine import Engine
 from models.fleet import Fleet
 from models.records import Decoded, Failure, InputLine, Outcome
-from models.telemetry import Telemetry
+from metrics.telemetry import Telemetry
 
 BATCH_SIZE = 4096
 

@@ -32,7 +32,7 @@ from models.encounter.pipeline import EncounterStats
 from models.engine import Engine
 from models.records import Failure, Outcome
 from models.serialise import alert_from_dict, failure_to_dict, record_to_wire
-from models.telemetry import Telemetry
+from metrics.telemetry import Telemetry
 from models.vessel_risk import VesselRisk
 from streams.encounter_stages import CellAgentStage, PairAgentStage, route, watermark_message
 from streams.kafka import client_options

@@ -26,7 +26,7 @@ from typing import IO, cast
 from aiokafka import AIOKafkaProducer
 
 from models.nmea import LineClock
-from models.telemetry import Telemetry
+from metrics.telemetry import Telemetry
 from streams.kafka import client_options, ensure_topics
 from streams.settings import Settings
 

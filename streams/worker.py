@@ -7,7 +7,7 @@ import logging
 
 import faust
 
-from models.telemetry import MetricsServer, Telemetry
+from metrics.telemetry import MetricsServer, Telemetry
 from streams.app import create_app
 from streams.kafka import ensure_topics
 from streams.settings import Settings

@@ -328,7 +328,7 @@ def test_every_vigilmar_variable_in_the_deployment_is_one_the_code_reads() -> No
 
 
 def test_the_healthcheck_command_probes_healthz(tmp_path: Path) -> None:
-    telemetry_module = pytest.importorskip("models.telemetry")
+    telemetry_module = pytest.importorskip("metrics.telemetry")
     from streams.broker import free_port
 
     test = service("worker")["healthcheck"]["test"]
@@ -491,7 +491,7 @@ def test_every_dashboard_query_parses(tmp_path: Path) -> None:
 
 
 def test_the_metric_contract_is_what_the_code_exports() -> None:
-    telemetry_module = pytest.importorskip("models.telemetry")
+    telemetry_module = pytest.importorskip("metrics.telemetry")
     exported: dict[str, str] = {}
     for family in telemetry_module.Telemetry().registry.collect():
         name = family.name + ("_total" if family.type == "counter" else "")

@@ -13,7 +13,7 @@ import pytest
 
 from models.config import Config
 from models.engine import Engine
-from models.telemetry import MetricsServer, Telemetry
+from metrics.telemetry import MetricsServer, Telemetry
 from replay.cli import main
 from replay.readers import Reader
 from replay.runner import ReplayRunner

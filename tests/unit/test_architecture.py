@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EDGE_MODULES = ("faust", "aiokafka", "tqdm", "argparse", "click", "replay", "streams", "mode")
+EDGE_MODULES = (
+    "faust",
+    "aiokafka",
+    "tqdm",
+    "argparse",
+    "click",
+    "replay",
+    "streams",
+    "mode",
+    "metrics",
+    "prometheus_client",
+)
 CLOCK_CALLS = {("time", "time"), ("datetime", "now"), ("datetime", "utcnow"), ("date", "today")}
 
 
