@@ -12,8 +12,8 @@ import dataclasses
 from typing import Any
 
 from models.alerts import VesselInfo
-from models.detectors.base import Fix
 from models.engine import Engine
+from models.records import Fix
 from models.serialise import record_from_wire, record_to_wire
 from models.track import Pending, VesselState
 
