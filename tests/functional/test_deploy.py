@@ -160,11 +160,9 @@ def metric_names(expr: str) -> set[str]:
 def code_settings() -> set[str]:
     """``VIGILMAR_*`` variables the code reads: ``get("X")``/``number("X", ...)`` calls in
     streams/settings.py (which prefix ``VIGILMAR_``) and full ``"VIGILMAR_X"`` strings in it and
-    in models/telemetry.py. Docstrings do not count."""
+    in metrics/telemetry.py. Docstrings do not count."""
     names: set[str] = set()
-    for path in (ROOT / "streams" / "settings.py", ROOT / "models" / "telemetry.py"):
-        if not path.exists():
-            continue
+    for path in (ROOT / "streams" / "settings.py", ROOT / "metrics" / "telemetry.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if re.fullmatch(r"VIGILMAR_[A-Z0-9_]+", node.value):
