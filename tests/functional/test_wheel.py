@@ -148,6 +148,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Installe
     assert install.returncode == 0, install.stdout + install.stderr
     found = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=home)
     site_packages = Path(found.stdout.strip())
+    # Only now: had pip seen this environment, it would have found its (editable) vigilmar.
     ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     (site_packages / "dependencies.pth").write_text("".join(f"{path}\n" for path in ours))
     elsewhere = home / "elsewhere"
