@@ -37,11 +37,15 @@ class TrackingConfig:
     #: of order (up to 290 s in the GFW worldwide sample, where 0.6 % of reports exceed 60 s).
     lateness_seconds: float = 60.0
     multipart_window: int = 100  # sentences a multipart message may take to complete
+    #: A vessel unheard this long (event time) leaves memory (and a worker's table); heard
+    #: again, it starts afresh, as a new vessel would.
+    evict_after_hours: float = 168.0
 
     def __post_init__(self) -> None:
         if self.lateness_seconds < 0:
             raise ConfigError("tracking.lateness_seconds must be >= 0")
         _positive(self, "multipart_window")
+        _positive(self, "evict_after_hours")
 
 
 @dataclass(frozen=True, slots=True)

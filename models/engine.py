@@ -55,6 +55,7 @@ class Engine:
         self.zones = zones if zones is not None else ZoneIndex()
         self.flag_of = flag_of
         self._movers = self.config.encounter.enabled
+        self._evict_after = self.config.tracking.evict_after_hours * SECONDS_PER_HOUR
         #: In the order they see each observation (and so the order of their alerts).
         self.detectors: tuple[Detector[Any], ...] = (
             Identity(self.config.identity),
@@ -76,9 +77,16 @@ class Engine:
 
     def new_vessel(self, mmsi: int) -> VesselState:
         state = VesselState(mmsi)
-        state.identity = VesselInfo(flag=self.flag_of(mmsi))
-        state.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        self.renew(state)
         return state
+
+    def renew(self, vessel: VesselState) -> None:
+        """Forget what is known of a vessel (unheard longer than the eviction horizon): it
+        goes on as a new vessel would. Its reorder buffer and clocks stay."""
+        vessel.identity = VesselInfo(flag=self.flag_of(vessel.mmsi))
+        vessel.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        vessel.last_fix = None
+        vessel.recent = []
 
     def zones_of(self, reports: Sequence[PositionReport]) -> list[tuple[Zone, ...]]:
         """The zones each report's position lies in, matched in one batch."""
@@ -101,8 +109,19 @@ class Engine:
     def observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
         """Apply one report, in event-time order, to its vessel: the alerts it raises, and the
         report as a slow mover outside harbours (for the encounter stages), if it is one."""
-        report = entry.report
         t = entry.timestamp
+        if t - vessel.heard > self._evict_after and vessel.heard > float("-inf"):
+            # Unheard for longer than the eviction horizon: what its silence raised by then
+            # (as a worker that evicted it would have), then it starts afresh.
+            forgotten = self.tick(vessel, vessel.heard + self._evict_after)
+            self.renew(vessel)
+            alerts, mover = self._observe(vessel, entry)
+            return forgotten + alerts, mover
+        return self._observe(vessel, entry)
+
+    def _observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
+        report = entry.report
+        t = vessel.heard = entry.timestamp
         if isinstance(report, StaticReport):
             obs = Observation(Kind.STATIC, vessel.mmsi, t, vessel.last_fix, static=report)
             findings = self._step(vessel, obs)

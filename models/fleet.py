@@ -48,6 +48,7 @@ class FleetStats:
     other: int = 0  # decoded messages of untracked types
     untimed: int = 0  # reports with no event time: identity kept, position not tracked
     late: int = 0
+    evicted: int = 0  # vessels unheard for the eviction horizon, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
 
 
@@ -64,6 +65,7 @@ class Fleet:
         self.watermark = float("-inf")
         self._timers = TimerWheel()
         self._lateness = engine.config.tracking.lateness_seconds
+        self._evict_after = engine.config.tracking.evict_after_hours * 3600.0
 
     def process(self, records: Sequence[Decoded], advance: bool = True) -> Step:
         """Feed a batch of decoded records (failures are the caller's to count).
@@ -119,7 +121,11 @@ class Fleet:
             self._release(vessel, watermark, step, reschedule=False)
             vessel.released = max(vessel.released, watermark)
             step.alerts.extend(self.engine.tick(vessel, watermark))
-            self._timers.set(mmsi, self.engine.due(vessel))
+            if not vessel.pending and vessel.max_seen + self._evict_after <= watermark:
+                del self.vessels[mmsi]  # a table deletes the key: a tombstone in its changelog
+                self.stats.evicted += 1
+                continue
+            self._timers.set(mmsi, self._due(vessel))
         self._count(step.alerts)
         return step
 
@@ -134,7 +140,7 @@ class Fleet:
         """Take over a vessel restored from a snapshot (a worker taking over a partition), with
         its timers, so its silence is noticed without waiting for its next report."""
         self.vessels[vessel.mmsi] = vessel
-        self._timers.set(vessel.mmsi, self.engine.due(vessel))
+        self._timers.set(vessel.mmsi, self._due(vessel))
         self.max_time = max(self.max_time, vessel.max_seen)
 
     def restart_clock(self) -> None:
@@ -166,9 +172,16 @@ class Fleet:
             if mover is not None:
                 movers.append(mover)
         if reschedule:
-            self._timers.set(vessel.mmsi, self.engine.due(vessel))
+            self._timers.set(vessel.mmsi, self._due(vessel))
         # Storing back matters when ``vessels`` is a persistent table, not a dict.
         self.vessels[vessel.mmsi] = vessel
+
+    def _due(self, vessel: VesselState) -> float:
+        """When the vessel next needs waking: a held report or a detector's timer, and at the
+        latest when it has been unheard for the eviction horizon."""
+        evict = vessel.max_seen + self._evict_after
+        due = self.engine.due(vessel)
+        return evict if due is None or due > evict else due
 
     def _late(self, record: PositionReport | StaticReport, vessel: VesselState) -> Failure:
         self.stats.late += 1

@@ -47,7 +47,8 @@ class ReplaySummary:
     untimed: int = 0
     late: int = 0
     late_movers: int = 0  # slow positions that reached the encounter stage too late
-    vessels: int = 0
+    vessels: int = 0  # vessels with state at the end (the evicted ones are not)
+    evicted: int = 0  # vessels unheard for tracking.evict_after_hours, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -121,6 +122,7 @@ class ReplayRunner:
         monitor = self.monitor
         summary.untimed = monitor.stats.untimed
         summary.late = monitor.stats.late
+        summary.evicted = monitor.stats.evicted
         summary.vessels = monitor.tracked()
         summary.alerts = Counter(monitor.alerts)
         summary.late_movers = monitor.encounter_stats.late
@@ -221,6 +223,11 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         out(
             f"  {summary.late_movers:,} slow positions came too late to be compared for "
             "encounters (a vessel's report far behind the others')\n"
+        )
+    if summary.evicted:
+        out(
+            f"  {summary.evicted:,} vessels were unheard for the eviction horizon "
+            "(tracking.evict_after_hours) and left memory; heard again, they start afresh\n"
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
