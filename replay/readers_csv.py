@@ -188,14 +188,30 @@ class Columns:
         return any(c is not None for c in (self.name, self.callsign, self.imo, self.ship_type))
 
 
+class _BadRow(ValueError):
+    """A row that cannot become a report; the message says why."""
+
+
 def split_row(line: str) -> list[str]:
-    """The fields of one CSV line (the csv module only when the line holds quotes)."""
-    return next(csv.reader((line,))) if '"' in line else line.split(",")
+    """The fields of one CSV line (the csv module only when the line holds quotes).
+
+    Raises ``_BadRow`` for a line the csv module cannot split (a carriage return outside
+    quotes)."""
+    if '"' not in line:
+        return line.split(",")
+    try:
+        return next(csv.reader((line,)))
+    except csv.Error as err:
+        raise _BadRow(f"not a CSV row: {err}") from None
 
 
 def recognise_header(line: str) -> tuple[str, Columns] | None:
     """``(format, columns)`` when ``line`` is a header this module reads, else ``None``."""
-    names = [name.strip().lower().replace("_", "").replace(" ", "") for name in split_row(line)]
+    try:
+        fields = split_row(line)
+    except _BadRow:
+        return None
+    names = [name.strip().lower().replace("_", "").replace(" ", "") for name in fields]
     where: dict[str, int] = {}
     for field, aliases in _ALIASES.items():
         for index, name in enumerate(names):
@@ -210,10 +226,6 @@ def recognise_header(line: str) -> tuple[str, Columns] | None:
 
 
 # --- rows ------------------------------------------------------------------------------------
-
-
-class _BadRow(ValueError):
-    """A row that cannot become a report; the message says why."""
 
 
 def read_csv(

@@ -691,3 +691,56 @@ def test_every_shared_data_file_is_read_or_refused_cleanly() -> None:
     assert formats["marinecadastre-20220103/AIS_2022_01_03_first99999.csv"] == MARINECADASTRE
     assert formats["gfw-pyseas-tracks/position_messages.csv.zip"] == POSITIONS_CSV
     assert formats["gfw-gpsdio-segment-tracks/tracks.jsonl"] == JSONL
+
+
+# --- hostile input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'a"b\rc\n',  # a stray quote and a carriage return: the csv module refuses the line
+        b'MMSI,BaseDateTime\r,LAT,"LON"\n',  # a header, but for a carriage return
+        b'{"mmsi": [' + b"[" * 100_000 + b"\n",  # nested too deep for the json module
+    ],
+)
+def test_text_no_module_can_split_is_not_ais_rather_than_a_crash(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = write(tmp_path / "odd" / "export.csv", content)
+    shutil.copy(DATA / "positions.csv", tmp_path / "odd")
+    reader = Reader([str(tmp_path / "odd")])
+    assert [s.name for s in reader.skipped] == [str(path)]
+    assert len(only(list(reader), PositionReport)) == 15
+    with pytest.raises(InputError, match="not a recognised AIS format"):
+        Reader([str(path)])
+
+
+@pytest.mark.skipif(not Path("/usr/bin/ls").is_file(), reason="no /usr/bin/ls here")
+def test_a_binary_file_is_skipped_or_refused_as_not_ais(tmp_path: Path) -> None:
+    path = tmp_path / "bin" / "ls"
+    path.parent.mkdir()
+    shutil.copy("/usr/bin/ls", path)
+    shutil.copy(DATA / "positions.csv", path.parent)
+    reader = Reader([str(path.parent)])
+    assert [s.name for s in reader.skipped] == [str(path)]
+    assert len(only(list(reader), PositionReport)) == 15
+    with pytest.raises(InputError, match="not a recognised AIS format"):
+        Reader([str(path)])
+
+
+def test_csv_rows_no_module_can_split_are_bad_rows_with_file_line_and_text(
+    tmp_path: Path,
+) -> None:
+    good = "367000001,2022-01-03T00:00:00,18.4,-66.1,1.0,90.0,90,,,,,,,,,,A"
+    stray = 'a"b\rc'
+    cr = '367000001,"2022-01-03T00:00:00",18.4\r,-66.1,1.0,90.0,90,,,,,,,,,,A'
+    path = csv_file(tmp_path, good, stray, cr, good)
+    items = read(path)
+    failures = only(items, Failure)
+    assert [(f.reason, f.source, f.line_no, f.raw) for f in failures] == [
+        (FailureReason.BAD_ROW, str(path), 3, stray),
+        (FailureReason.BAD_ROW, str(path), 4, cr),
+    ]
+    assert all("not a CSV row" in f.detail for f in failures)
+    assert len(only(items, PositionReport)) == 2
