@@ -1,4 +1,4 @@
-"""CSV inputs, and the value clean-up shared with the JSON Lines reader.
+"""CSV inputs.
 
 Two kinds of CSV are recognised by their header (names compared case-insensitively, ignoring
 ``_`` and spaces, in any column order):
@@ -11,17 +11,17 @@ Two kinds of CSV are recognised by their header (names compared case-insensitive
   optionally ``sog``/``speed``, ``cog``/``course``, ``heading``, ``status``.
 
 One record per line: a quoted field may hold commas but not line breaks (AIS exports have none,
-and a stray quote must not swallow the rest of a file).
+and a stray quote must not swallow the rest of a file). Values are read and cleaned by
+``models.normalise``, as NMEA payloads are.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from models import normalise as norm
 from models.records import Failure, FailureReason, PositionReport, StaticReport
 from replay.sources import Block
 
@@ -30,26 +30,12 @@ __all__ = [
     "POSITIONS_CSV",
     "Columns",
     "Identity",
-    "as_float",
-    "clean_course",
-    "clean_heading",
-    "clean_position",
-    "clean_ship_type",
-    "clean_speed",
-    "clean_status",
-    "clean_text",
-    "epoch_seconds",
-    "parse_imo",
-    "parse_time",
     "read_csv",
     "recognise_header",
 ]
 
 MARINECADASTRE = "marinecadastre"
 POSITIONS_CSV = "positions_csv"
-
-#: Above this an epoch time is taken to be in milliseconds (as ``models.nmea`` does).
-_MILLISECONDS_ABOVE = 100_000_000_000
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi", "ssvid"),
@@ -70,95 +56,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 #: What identifies a vessel in static data: name, call sign, IMO number, ship type.
 Identity = tuple[str | None, str | None, int | None, int | None]
 Item = PositionReport | StaticReport | Failure
-
-
-# --- value clean-up (AIS "not available" sentinels become None) ------------------------------
-
-
-def as_float(value: object) -> float | None:
-    """A number from a CSV field or JSON value; ``None`` when empty or not a number."""
-    if isinstance(value, str):
-        try:
-            return float(value) if value else None
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def clean_position(lat: float | None, lon: float | None) -> tuple[float | None, float | None, bool]:
-    """``(lat, lon, impossible)``: both ``None`` when either is missing or the sentinel (91, 181);
-    kept as reported, with ``impossible`` set, when they lie outside the globe (the engine
-    reports them as evidence of a bad or spoofed position)."""
-    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-        return None, None, False
-    if lat == 91.0 or lon == 181.0:
-        return None, None, False
-    if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
-        return lat, lon, False
-    return lat, lon, True
-
-
-def clean_speed(knots: float | None) -> float | None:
-    """Speed over ground; ``None`` for 102.3 (not available), negative or not a number."""
-    return knots if knots is not None and 0.0 <= knots < 102.25 else None
-
-
-def clean_course(degrees: float | None) -> float | None:
-    """Course over ground; ``None`` for 360 and above (not available), negative or NaN."""
-    return degrees if degrees is not None and 0.0 <= degrees < 360.0 else None
-
-
-def clean_heading(degrees: float | None) -> int | None:
-    """True heading as whole degrees; ``None`` for 511 (not available) and anything not 0..359."""
-    return int(degrees) if degrees is not None and 0.0 <= degrees < 360.0 else None
-
-
-def clean_status(value: float | None) -> int | None:
-    """Navigational status 0..15 (15 is "undefined", a real value); ``None`` when absent."""
-    return int(value) if value is not None and 0 <= value <= 15 else None
-
-
-def clean_ship_type(value: float | None) -> int | None:
-    """Ship and cargo type; ``None`` for 0 (not available) or absent."""
-    return int(value) if value is not None and value >= 1 else None
-
-
-def clean_text(value: object) -> str | None:
-    """A name or call sign without padding (spaces, AIS ``@``); ``None`` when nothing is left."""
-    if not isinstance(value, str):
-        return None
-    return value.strip().rstrip("@").strip() or None
-
-
-def parse_imo(value: object) -> int | None:
-    """IMO number from ``8207721``, ``"8207721"`` or ``"IMO8207721"``; ``None`` for 0 or junk."""
-    if isinstance(value, str):
-        text = value.strip().upper().removeprefix("IMO").strip()
-        number = int(text) if text.isdigit() else 0
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        number = 0
-    return number if number > 0 else None
-
-
-def epoch_seconds(value: float) -> float:
-    """Unix seconds from an epoch time in seconds or milliseconds."""
-    return value / 1000.0 if value > _MILLISECONDS_ABOVE else value
-
-
-def parse_time(text: str) -> float:
-    """Unix seconds from ISO 8601 (naive means UTC; ``Z`` and offsets honoured) or from epoch
-    seconds/milliseconds. Raises ``ValueError`` when it is neither."""
-    text = text.strip()
-    if len(text) >= 9 and text.replace(".", "", 1).isdigit():
-        return epoch_seconds(float(text))
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -276,7 +173,7 @@ class _RowParser:
             raise _BadRow(f"expected {cols.width} columns, found {len(row)}")
         mmsi = _required_int(row[cols.mmsi], "MMSI")
         timestamp = self._time(row[cols.time])
-        lat, lon, impossible = clean_position(
+        lat, lon, impossible = norm.clean_position(
             _required_float(row[cols.lat], "latitude"), _required_float(row[cols.lon], "longitude")
         )
         class_b = cols.transceiver is not None and row[cols.transceiver].strip().upper() == "B"
@@ -286,10 +183,10 @@ class _RowParser:
             18 if class_b else 1,
             lat,
             lon,
-            speed=clean_speed(_field(row, cols.speed)),
-            course=clean_course(_field(row, cols.course)),
-            heading=clean_heading(_field(row, cols.heading)),
-            status=clean_status(_field(row, cols.status)),
+            speed=norm.clean_speed(_field(row, cols.speed)),
+            course=norm.clean_course(_field(row, cols.course)),
+            heading=norm.clean_heading(_field(row, cols.heading)),
+            status=norm.clean_status(_field(row, cols.status)),
             impossible=impossible,
             source=self.source,
         )
@@ -302,7 +199,7 @@ class _RowParser:
         timestamp = self._times.get(text)
         if timestamp is None:
             try:
-                timestamp = parse_time(text)
+                timestamp = norm.parse_time(text)
             except (ValueError, OverflowError) as err:
                 raise _BadRow(f"bad time {text!r}") from err
             if len(self._times) >= 100_000:
@@ -321,10 +218,10 @@ class _RowParser:
             return None  # as on this vessel's previous row
         self._raw_identity[mmsi] = raw
         identity: Identity = (
-            None if cols.name is None else clean_text(row[cols.name]),
-            None if cols.callsign is None else clean_text(row[cols.callsign]),
-            None if cols.imo is None else parse_imo(row[cols.imo]),
-            clean_ship_type(_field(row, cols.ship_type)),
+            None if cols.name is None else norm.clean_text(row[cols.name]),
+            None if cols.callsign is None else norm.clean_text(row[cols.callsign]),
+            None if cols.imo is None else norm.parse_imo(row[cols.imo]),
+            norm.clean_ship_type(_field(row, cols.ship_type)),
         )
         if identity == (None, None, None, None) or self.identities.get(mmsi) == identity:
             return None

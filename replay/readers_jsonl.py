@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from models.records import Failure, FailureReason, OtherMessage, PositionReport, StaticReport
-from replay.readers_csv import (
+from models.normalise import (
+    POSITION_TYPES,
+    STATIC_TYPES,
     as_float,
     clean_course,
     clean_heading,
@@ -28,14 +29,13 @@ from replay.readers_csv import (
     parse_imo,
     parse_time,
 )
+from models.records import Failure, FailureReason, OtherMessage, PositionReport, StaticReport
 from replay.sources import Block
 
 __all__ = ["read_jsonl"]
 
 Item = PositionReport | StaticReport | OtherMessage | Failure
 
-_POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
-_STATIC_TYPES = frozenset({5, 24})
 _REASONS = {reason.value: reason for reason in FailureReason}
 
 
@@ -96,9 +96,9 @@ def _json_message(
     if mmsi is None or not mmsi.is_integer():
         raise _BadMessage("no usable mmsi")
     msg_type = _json_type(value)
-    if msg_type in _POSITION_TYPES:
+    if msg_type in POSITION_TYPES:
         return _json_position(value, int(mmsi), msg_type, source)
-    if msg_type in _STATIC_TYPES:
+    if msg_type in STATIC_TYPES:
         return _json_static(value, int(mmsi), msg_type, source)
     return OtherMessage(int(mmsi), _json_time(value, strict=False), msg_type, source)
 
@@ -153,7 +153,7 @@ def _json_position(
         msg_type,
         lat,
         lon,
-        speed=clean_speed(speed),
+        speed=clean_speed(speed, long_range=msg_type == 27),
         course=clean_course(course),
         heading=clean_heading(as_float(value.get("heading"))),
         status=clean_status(as_float(value.get("status"))),

@@ -744,3 +744,74 @@ def test_csv_rows_no_module_can_split_are_bad_rows_with_file_line_and_text(
     ]
     assert all("not a CSV row" in f.detail for f in failures)
     assert len(only(items, PositionReport)) == 2
+
+
+def mc_row(**fields: str) -> str:
+    """A MarineCadastre row of a good Class A report, with some fields replaced."""
+    row = {
+        "MMSI": "367000001",
+        "BaseDateTime": "2022-01-03T00:00:00",
+        "LAT": "18.4",
+        "LON": "-66.1",
+        "SOG": "1.0",
+        "COG": "90.0",
+        "Heading": "90",
+        "VesselName": "SEA STAR",
+        "IMO": "IMO9000001",
+        "CallSign": "WXY123",
+        "VesselType": "70",
+        "Status": "0",
+        "TransceiverClass": "A",
+    }
+    row.update(fields)
+    names = MC_HEADER.split(",")
+    return ",".join(row.get(name, "") for name in names)
+
+
+def test_csv_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
+    """As NMEA decoding has them: sentinels and out-of-range speed, course, heading, status and
+    ship type are unknown; coordinates off the globe are kept and marked impossible."""
+    path = csv_file(
+        tmp_path,
+        mc_row(LAT="91", LON="181", SOG="102.3", COG="360", Heading="511", VesselType="0"),
+        mc_row(MMSI="367000002", LAT="-90.5", SOG="150", COG="-1", Heading="360", Status="16"),
+        mc_row(MMSI="367000003", LON="180.01", VesselType="200", IMO="IMO0000000"),
+    )
+    items = read(path)
+    assert not only(items, Failure)
+    sentinels, far_south, far_east = only(items, PositionReport)
+    assert (sentinels.lat, sentinels.lon, sentinels.impossible) == (None, None, False)
+    assert (sentinels.speed, sentinels.course, sentinels.heading) == (None, None, None)
+    assert (far_south.lat, far_south.impossible, far_south.speed, far_south.course) == (
+        -90.5,
+        True,
+        None,
+        None,
+    )
+    assert (far_south.heading, far_south.status) == (None, None)
+    assert (far_east.lon, far_east.impossible) == (180.01, True)
+    assert [(s.mmsi, s.ship_type, s.imo) for s in only(items, StaticReport)] == [
+        (367000001, None, 9000001),
+        (367000002, 70, 9000001),
+        (367000003, None, None),
+    ]
+
+
+def test_json_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
+    lines = [
+        '{"mmsi": 1, "type": 27, "t": 0, "lat": 18.4, "lon": -66.1, "speed": 63, "course": 360}',
+        '{"mmsi": 2, "type": 18, "lat": 95, "lon": -66.1, "speed": -1, "heading": 511}',
+        '{"mmsi": 3, "type": 5, "shiptype": 150, "imo": 0, "shipname": "@@SEA@STAR@@"}',
+    ]
+    long_range, impossible, static = read(write(tmp_path / "odd.jsonl", "\n".join(lines)))
+    assert isinstance(long_range, PositionReport)
+    assert (long_range.speed, long_range.course) == (None, None)  # 63 kn: not available
+    assert isinstance(impossible, PositionReport)
+    assert (impossible.lat, impossible.impossible, impossible.speed, impossible.heading) == (
+        95.0,
+        True,
+        None,
+        None,
+    )
+    assert isinstance(static, StaticReport)
+    assert (static.ship_type, static.imo, static.name) == (None, None, "SEA STAR")
