@@ -7,27 +7,40 @@ gives equal records whether it was read from a receiver log or from an export of
 
 * the ``clean_*`` functions take values already read and map sentinels and values outside what
   AIS can carry to ``None`` (coordinates off the globe are kept and flagged ``impossible``);
-* ``as_float``, ``parse_imo`` and ``parse_time`` read CSV text and JSON values;
+* the field readers (``number``, ``whole``, ``mmsi``, ``message_type``, ``imo``,
+  ``parse_time``) turn CSV text or JSON values into those values, accepting ASCII numbers only,
+  and raise ``FieldError`` naming the failure reason a bad one makes;
 * ``to_record`` decodes an NMEA payload with pyais and cleans it with the same functions.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
-from models.records import OtherMessage, PositionReport, StaticReport
+from models.records import (
+    PLAUSIBLE,
+    FailureReason,
+    OtherMessage,
+    PositionReport,
+    StaticReport,
+    TimeWindow,
+    iso_utc,
+)
 
 __all__ = [
+    "MESSAGE_TYPES",
     "MIN_BITS",
+    "MMSI_MAX",
     "POSITION_TYPES",
     "STATIC_TYPES",
     "TRACKED_TYPES",
-    "as_float",
+    "FieldError",
     "clean_course",
     "clean_heading",
     "clean_imo",
@@ -38,15 +51,21 @@ __all__ = [
     "clean_text",
     "epoch_seconds",
     "header_mmsi",
+    "imo",
+    "message_type",
+    "mmsi",
+    "number",
     "other_message",
-    "parse_imo",
     "parse_time",
     "to_record",
+    "whole",
 ]
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
 TRACKED_TYPES = POSITION_TYPES | STATIC_TYPES
+MESSAGE_TYPES = range(1, 28)  # defined by ITU-R M.1371
+MMSI_MAX = 999_999_999  # nine digits (ITU-R M.585)
 IMO_MAX = (1 << 30) - 1  # the width of the type 5 field
 
 #: Fewest payload bits a message of each type needs to carry the fields we read (up to the
@@ -123,31 +142,109 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-# --- values from CSV text and JSON ---------------------------------------------------------
+# --- field values from CSV text and JSON -----------------------------------------------------
 
 
-def as_float(value: object) -> float | None:
-    """A number from a CSV field or JSON value; ``None`` when empty or not a number."""
+class FieldError(ValueError):
+    """A field that cannot become part of a record. ``reason`` is the failure it makes:
+    ``bad_row`` for text that is not a value at all, ``bad_value`` for a value outside what AIS
+    can carry (or not finite), ``bad_time`` for an impossible time, ``unsupported_type`` for a
+    message type outside 1..27."""
+
+    def __init__(self, reason: FailureReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_EPOCH = re.compile(r"[0-9]{9,}(?:\.[0-9]*)?")
+#: ISO 8601 in shape, whatever its values: a year of five digits, month 13 or hour 25 read so.
+_DATE = re.compile(
+    r"[+-]?[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[T ][0-9]{1,2}(?::[0-9]{1,2}(?::[0-9]{1,2}(?:\.[0-9]+)?)?)?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+_NON_FINITE = frozenset({"nan", "inf", "infinity"})
+_BLANK = " \t"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def number(value: object, what: str) -> float | None:
+    """A finite number from CSV text or a JSON value; ``None`` when absent or empty.
+
+    Only ASCII numbers count (``"١٢"`` and ``"²"`` are not numbers, nor is ``"1_000"``).
+    Raises ``FieldError``: ``bad_row`` when it is not a number, ``bad_value`` when NaN or
+    infinite (``"nan"``, ``"inf"``, ``1e999``).
+    """
+    result: float
+    if value is None:
+        return None
     if isinstance(value, str):
-        try:
-            return float(value) if value else None
-        except ValueError:
+        text = value.strip(_BLANK)
+        if not text:
             return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def parse_imo(value: object) -> int | None:
-    """IMO number from ``8207721``, ``"8207721"`` or ``"IMO8207721"``; ``None`` for 0 or junk."""
-    if isinstance(value, str):
-        text = value.strip().upper().removeprefix("IMO").strip()
-        number = int(text) if text.isdigit() else 0
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
+        if _NUMBER.fullmatch(text):
+            result = float(text)
+        elif text.lstrip("+-").lower() in _NON_FINITE:
+            result = math.nan
+        else:
+            raise FieldError(FailureReason.BAD_ROW, f"{what} {_shown(value)} is not a number")
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(FailureReason.BAD_ROW, f"{what} {_shown(value)} is not a number")
     else:
-        number = 0
-    return clean_imo(number)
+        try:
+            result = float(value)
+        except OverflowError:
+            result = math.inf
+    if not math.isfinite(result):
+        raise FieldError(FailureReason.BAD_VALUE, f"{what} {_shown(value)} is not finite")
+    return result
+
+
+def whole(value: object, what: str) -> int | None:
+    """A whole number (``"12"``, ``12``, ``"12.0"``); raises ``FieldError`` as ``number`` does,
+    and ``bad_value`` for a fraction."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    result = number(value, what)
+    if result is None:
+        return None
+    if not result.is_integer():
+        raise FieldError(FailureReason.BAD_VALUE, f"{what} {_shown(value)} is not a whole number")
+    return int(result)
+
+
+def mmsi(value: object, what: str = "MMSI") -> int:
+    """An MMSI, 0..999999999; ``FieldError`` when absent (``bad_row``) or out of range."""
+    result = whole(value, what)
+    if result is None:
+        raise FieldError(FailureReason.BAD_ROW, f"no {what}")
+    if not 0 <= result <= MMSI_MAX:
+        raise FieldError(
+            FailureReason.BAD_VALUE, f"{what} {_shown(result)} is outside 0..{MMSI_MAX}"
+        )
+    return result
+
+
+def message_type(value: object, what: str = "type") -> int | None:
+    """An AIS message type 1..27 (``None`` when absent); ``unsupported_type`` outside it."""
+    result = whole(value, what)
+    if result is not None and result not in MESSAGE_TYPES:
+        detail = f"message type {result} is outside 1..27"
+        raise FieldError(FailureReason.UNSUPPORTED_TYPE, detail)
+    return result
+
+
+def imo(value: object, what: str = "IMO") -> int | None:
+    """IMO number from ``8207721``, ``"8207721"`` or ``"IMO8207721"``; ``None`` for 0 or
+    absent; ``FieldError`` for anything else."""
+    if isinstance(value, str):
+        value = value.strip(_BLANK).upper().removeprefix("IMO")
+    return clean_imo(whole(value, what))
 
 
 def epoch_seconds(value: float) -> float:
@@ -155,16 +252,56 @@ def epoch_seconds(value: float) -> float:
     return value / 1000.0 if value > _MILLISECONDS_ABOVE else value
 
 
-def parse_time(text: str) -> float:
-    """Unix seconds from ISO 8601 (naive means UTC; ``Z`` and offsets honoured) or from epoch
-    seconds/milliseconds. Raises ``ValueError`` when it is neither."""
-    text = text.strip()
-    if len(text) >= 9 and text.replace(".", "", 1).isdigit():
+def parse_time(value: object, what: str = "time", window: TimeWindow = PLAUSIBLE) -> float | None:
+    """Unix seconds from ISO 8601 text (naive means UTC; ``Z`` and offsets honoured) or from
+    epoch seconds/milliseconds (a number as text or JSON; nine digits or more in text, since
+    ``20220103`` is an ISO date); ``None`` when absent or empty.
+
+    Raises ``FieldError``: ``bad_row`` for text that is no time at all, ``bad_time`` for a time
+    that cannot be (NaN, infinite, a date like year 10000 or month 13) or lies outside
+    ``window``.
+    """
+    if isinstance(value, str):
+        text = value.strip(_BLANK)
+        if not text:
+            return None
+        timestamp = _text_time(text, what)
+    else:
+        try:
+            seconds = number(value, what)
+        except FieldError as err:
+            if err.reason is FailureReason.BAD_VALUE:
+                raise FieldError(FailureReason.BAD_TIME, str(err)) from None
+            raise
+        if seconds is None:
+            return None
+        timestamp = epoch_seconds(seconds)
+    if timestamp not in window:
+        earliest, latest = iso_utc(window.earliest), iso_utc(window.latest)
+        raise FieldError(
+            FailureReason.BAD_TIME, f"{what} {_shown(value)} is outside {earliest} .. {latest}"
+        )
+    return timestamp
+
+
+def _text_time(text: str, what: str) -> float:
+    if _EPOCH.fullmatch(text):
         return epoch_seconds(float(text))
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    if text.isascii():
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment.timestamp()
+        except (ValueError, OverflowError, OSError):
+            pass
+    if _NUMBER.fullmatch(text):  # a number, but too short for a time: judged by the window
+        return epoch_seconds(float(text))
+    if text.lstrip("+-").lower() in _NON_FINITE:
+        raise FieldError(FailureReason.BAD_TIME, f"{what} {_shown(text)} is not finite")
+    if _DATE.fullmatch(text):
+        raise FieldError(FailureReason.BAD_TIME, f"{what} {_shown(text)} cannot be")
+    raise FieldError(FailureReason.BAD_ROW, f"{what} {_shown(text)} is not a time")
 
 
 # --- NMEA payloads ---------------------------------------------------------------------------

@@ -12,7 +12,9 @@ Two kinds of CSV are recognised by their header (names compared case-insensitive
 
 One record per line: a quoted field may hold commas but not line breaks (AIS exports have none,
 and a stray quote must not swallow the rest of a file). Values are read and cleaned by
-``models.normalise``, as NMEA payloads are.
+``models.normalise``, as NMEA payloads are: a row becomes reports, or one ``Failure`` naming the
+file and line — ``bad_row`` when it cannot be read, ``bad_value`` for a field AIS cannot carry
+(an MMSI of ten digits, ``nan``), ``bad_time`` for a time outside the plausible window.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from models import normalise as norm
-from models.records import Failure, FailureReason, PositionReport, StaticReport
+from models.normalise import FieldError
+from models.records import (
+    PLAUSIBLE,
+    Failure,
+    FailureReason,
+    PositionReport,
+    StaticReport,
+    TimeWindow,
+)
 from replay.sources import Block
 
 __all__ = [
@@ -85,28 +95,24 @@ class Columns:
         return any(c is not None for c in (self.name, self.callsign, self.imo, self.ship_type))
 
 
-class _BadRow(ValueError):
-    """A row that cannot become a report; the message says why."""
-
-
 def split_row(line: str) -> list[str]:
     """The fields of one CSV line (the csv module only when the line holds quotes).
 
-    Raises ``_BadRow`` for a line the csv module cannot split (a carriage return outside
-    quotes)."""
+    Raises ``FieldError`` (``bad_row``) for a line the csv module cannot split (a carriage
+    return or NUL outside quotes)."""
     if '"' not in line:
         return line.split(",")
     try:
         return next(csv.reader((line,)))
     except csv.Error as err:
-        raise _BadRow(f"not a CSV row: {err}") from None
+        raise FieldError(FailureReason.BAD_ROW, f"not a CSV row: {err}") from None
 
 
 def recognise_header(line: str) -> tuple[str, Columns] | None:
     """``(format, columns)`` when ``line`` is a header this module reads, else ``None``."""
     try:
         fields = split_row(line)
-    except _BadRow:
+    except FieldError:
         return None
     names = [name.strip().lower().replace("_", "").replace(" ", "") for name in fields]
     where: dict[str, int] = {}
@@ -126,12 +132,18 @@ def recognise_header(line: str) -> tuple[str, Columns] | None:
 
 
 def read_csv(
-    blocks: Iterator[Block], source: str, identities: dict[int, Identity]
+    blocks: Iterator[Block],
+    source: str,
+    identities: dict[int, Identity],
+    *,
+    window: TimeWindow = PLAUSIBLE,
 ) -> Iterator[Item]:
-    """Reports from a recognised CSV stream, ``Failure(BAD_ROW)`` for rows that cannot be read.
+    """Reports from a recognised CSV stream; exactly one ``Failure`` for each row that cannot
+    become reports (every line before the header that is not the header included).
 
     ``identities`` (MMSI -> last identity emitted) is shared across files so that a
-    ``StaticReport`` is emitted only when a vessel's identity is first seen or changes.
+    ``StaticReport`` is emitted only when a vessel's identity is first seen or changes. Times
+    outside ``window`` are ``bad_time``.
     """
     parser: _RowParser | None = None
     for first, lines, failures in blocks:
@@ -148,21 +160,28 @@ def read_csv(
                     detail = "not a recognised CSV header"
                     yield Failure(FailureReason.BAD_ROW, line, source, line_no, detail)
                     continue
-                parser = _RowParser(source, recognised[1], identities)
+                parser = _RowParser(source, recognised[1], identities, window)
             else:
                 try:
                     yield from parser.items(split_row(line))
-                except _BadRow as err:
-                    yield Failure(FailureReason.BAD_ROW, line, source, line_no, str(err))
+                except FieldError as err:
+                    yield Failure(err.reason, line, source, line_no, str(err))
 
 
 class _RowParser:
     """Turns the rows of one CSV file into reports."""
 
-    def __init__(self, source: str, columns: Columns, identities: dict[int, Identity]) -> None:
+    def __init__(
+        self,
+        source: str,
+        columns: Columns,
+        identities: dict[int, Identity],
+        window: TimeWindow,
+    ) -> None:
         self.source = source
         self.columns = columns
         self.identities = identities
+        self.window = window
         self._has_identity = columns.has_identity
         self._times: dict[str, float] = {}  # time text -> Unix seconds (rows share times)
         self._raw_identity: dict[int, tuple[str, ...]] = {}  # MMSI -> identity fields as read
@@ -170,11 +189,13 @@ class _RowParser:
     def items(self, row: list[str]) -> tuple[Item, ...]:
         cols = self.columns
         if len(row) != cols.width:
-            raise _BadRow(f"expected {cols.width} columns, found {len(row)}")
-        mmsi = _required_int(row[cols.mmsi], "MMSI")
+            raise FieldError(
+                FailureReason.BAD_ROW, f"expected {cols.width} columns, found {len(row)}"
+            )
+        mmsi = norm.mmsi(row[cols.mmsi], "MMSI")
         timestamp = self._time(row[cols.time])
         lat, lon, impossible = norm.clean_position(
-            _required_float(row[cols.lat], "latitude"), _required_float(row[cols.lon], "longitude")
+            _required(row[cols.lat], "latitude"), _required(row[cols.lon], "longitude")
         )
         class_b = cols.transceiver is not None and row[cols.transceiver].strip().upper() == "B"
         position = PositionReport(
@@ -183,10 +204,10 @@ class _RowParser:
             18 if class_b else 1,
             lat,
             lon,
-            speed=norm.clean_speed(_field(row, cols.speed)),
-            course=norm.clean_course(_field(row, cols.course)),
-            heading=norm.clean_heading(_field(row, cols.heading)),
-            status=norm.clean_status(_field(row, cols.status)),
+            speed=norm.clean_speed(_field(row, cols.speed, "speed")),
+            course=norm.clean_course(_field(row, cols.course, "course")),
+            heading=norm.clean_heading(_field(row, cols.heading, "heading")),
+            status=norm.clean_status(_field(row, cols.status, "status")),
             impossible=impossible,
             source=self.source,
         )
@@ -198,10 +219,9 @@ class _RowParser:
     def _time(self, text: str) -> float:
         timestamp = self._times.get(text)
         if timestamp is None:
-            try:
-                timestamp = norm.parse_time(text)
-            except (ValueError, OverflowError) as err:
-                raise _BadRow(f"bad time {text!r}") from err
+            timestamp = norm.parse_time(text, "time", self.window)
+            if timestamp is None:
+                raise FieldError(FailureReason.BAD_ROW, "no time")
             if len(self._times) >= 100_000:
                 self._times.clear()
             self._times[text] = timestamp
@@ -216,13 +236,13 @@ class _RowParser:
         )
         if self._raw_identity.get(mmsi) == raw:
             return None  # as on this vessel's previous row
-        self._raw_identity[mmsi] = raw
         identity: Identity = (
             None if cols.name is None else norm.clean_text(row[cols.name]),
             None if cols.callsign is None else norm.clean_text(row[cols.callsign]),
-            None if cols.imo is None else norm.parse_imo(row[cols.imo]),
-            norm.clean_ship_type(_field(row, cols.ship_type)),
+            None if cols.imo is None else norm.imo(row[cols.imo], "IMO"),
+            norm.clean_ship_type(_field(row, cols.ship_type, "ship type")),
         )
+        self._raw_identity[mmsi] = raw  # only once it has been read without a failure
         if identity == (None, None, None, None) or self.identities.get(mmsi) == identity:
             return None
         self.identities[mmsi] = identity
@@ -239,25 +259,12 @@ class _RowParser:
         )
 
 
-def _field(row: list[str], index: int | None) -> float | None:
-    if index is None:
-        return None
-    text = row[index]
-    try:
-        return float(text) if text else None
-    except ValueError:
-        return None
+def _field(row: list[str], index: int | None, what: str) -> float | None:
+    return None if index is None else norm.number(row[index], what)
 
 
-def _required_int(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise _BadRow(f"{what} {text!r} is not a whole number") from None
-
-
-def _required_float(text: str, what: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise _BadRow(f"{what} {text!r} is not a number") from None
+def _required(text: str, what: str) -> float:
+    value = norm.number(text, what)
+    if value is None:
+        raise FieldError(FailureReason.BAD_ROW, f"no {what}")
+    return value

@@ -1,5 +1,5 @@
 """Normalisation in one place: one vessel gives equal records from an NMEA log, a MarineCadastre
-export, a positions CSV and JSON Lines."""
+export, a positions CSV and JSON Lines, and the field readers take ASCII numbers only."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ import pytest
 from pyais import encode_dict
 
 from models.decode import Decoder
-from models.records import InputLine, PositionReport, StaticReport
+from models.normalise import FieldError, imo, message_type, mmsi, number, parse_time, whole
+from models.records import (
+    FailureReason,
+    InputLine,
+    PositionReport,
+    StaticReport,
+    TimeWindow,
+)
 from replay.readers import Reader
 from tests.nmea_tracks import tag_block
 
@@ -179,3 +186,102 @@ def test_the_vessels_cover_padding_odd_text_sentinels_and_impossible_positions()
     static = off_globe[StaticReport]
     assert isinstance(static, StaticReport)
     assert (static.callsign, static.ship_type) == ("AB CD", 99)
+
+
+# --- field readers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["²", "١٢", "１２", "1_000", "12a", "0x1f", "--1", "1e", "."])
+def test_only_ascii_numbers_are_numbers(text: str) -> None:
+    for read in (number, whole, imo, mmsi, message_type):
+        with pytest.raises(FieldError) as caught:
+            read(text, "field")
+        assert caught.value.reason is FailureReason.BAD_ROW, read
+        assert "field" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("12", 12.0), (" -1.5 ", -1.5), ("+.5", 0.5), ("1e3", 1000.0), (7, 7.0), ("", None)],
+)
+def test_ascii_numbers_read(value: object, expected: float | None) -> None:
+    assert number(value, "field") == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["nan", "NaN", "-inf", "Infinity", "1e999", float("nan"), float("inf"), 10**400]
+)
+def test_numbers_that_are_not_finite_are_bad_values(value: object) -> None:
+    with pytest.raises(FieldError) as caught:
+        number(value, "speed")
+    assert caught.value.reason is FailureReason.BAD_VALUE
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (1_000_000_000, FailureReason.BAD_VALUE),
+        (-1, FailureReason.BAD_VALUE),
+        ("367000001.5", FailureReason.BAD_VALUE),
+        (None, FailureReason.BAD_ROW),
+        (True, FailureReason.BAD_ROW),
+    ],
+)
+def test_mmsi_is_a_whole_number_of_nine_digits_at_most(
+    value: object, reason: FailureReason
+) -> None:
+    with pytest.raises(FieldError) as caught:
+        mmsi(value)
+    assert caught.value.reason is reason
+    assert mmsi("999999999") == 999_999_999
+    assert mmsi(0) == 0
+
+
+def test_message_types_outside_1_to_27_are_unsupported() -> None:
+    assert message_type("27") == 27
+    for value in (0, 28, "64"):
+        with pytest.raises(FieldError) as caught:
+            message_type(value)
+        assert caught.value.reason is FailureReason.UNSUPPORTED_TYPE
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1" * 23,
+        "10000-01-01T00:00:00",
+        "0000-01-01",
+        "2022-13-01T00:00:00",
+        "2022-01-03T25:00:00",
+        "1969-12-31T23:59:59Z",
+        "2100-01-01T00:00:01Z",
+        "nan",
+        "-Infinity",
+        "1e300",
+        "12345",
+        1e300,
+        float("nan"),
+        float("inf"),
+        -5,
+        10**400,
+    ],
+)
+def test_impossible_times_are_bad_times(value: object) -> None:
+    with pytest.raises(FieldError) as caught:
+        parse_time(value)
+    assert caught.value.reason is FailureReason.BAD_TIME
+
+
+@pytest.mark.parametrize("value", ["yesterday", "١٦٤١١٦٨٠٠٠", "2022-01-03T00:00:00١", True])
+def test_text_that_is_no_time_is_a_bad_row(value: object) -> None:
+    with pytest.raises(FieldError) as caught:
+        parse_time(value)
+    assert caught.value.reason is FailureReason.BAD_ROW
+
+
+def test_times_are_judged_by_the_window_given() -> None:
+    window = TimeWindow(earliest=T0, latest=T0 + 60)
+    assert parse_time(str(T0 + 60), window=window) == T0 + 60
+    assert parse_time((T0 + 60) * 1000, window=window) == T0 + 60  # epoch milliseconds
+    with pytest.raises(FieldError, match=r"outside 2022-01-03T14:30:00Z \.\. 2022-01-03T14:31:00Z"):
+        parse_time("2022-01-03T14:31:01Z", window=window)

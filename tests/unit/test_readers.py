@@ -768,6 +768,48 @@ def mc_row(**fields: str) -> str:
     return ",".join(row.get(name, "") for name in names)
 
 
+@pytest.mark.parametrize(
+    ("fields", "reason", "detail"),
+    [
+        ({"MMSI": "١٢٣٤٥٦٧٨٩"}, FailureReason.BAD_ROW, "MMSI"),
+        ({"MMSI": "36700000²"}, FailureReason.BAD_ROW, "MMSI"),
+        ({"IMO": "IMO²"}, FailureReason.BAD_ROW, "IMO"),
+        ({"SOG": "١٢"}, FailureReason.BAD_ROW, "speed"),
+        ({"LAT": "1_8.4"}, FailureReason.BAD_ROW, "latitude"),
+        ({"BaseDateTime": "١٦٤١١٦٨٠٠٠"}, FailureReason.BAD_ROW, "time"),
+        ({"BaseDateTime": "1" * 23}, FailureReason.BAD_TIME, "1111"),
+        ({"BaseDateTime": "10000-01-03T00:00:00"}, FailureReason.BAD_TIME, "10000"),
+        ({"BaseDateTime": "2022-02-30T00:00:00"}, FailureReason.BAD_TIME, "2022-02-30"),
+        ({"BaseDateTime": "1989-12-31T23:59:59"}, FailureReason.BAD_TIME, "outside"),
+        ({"BaseDateTime": "nan"}, FailureReason.BAD_TIME, "nan"),
+        ({"MMSI": "1072211352"}, FailureReason.BAD_VALUE, "outside 0..999999999"),
+        ({"MMSI": "-1"}, FailureReason.BAD_VALUE, "MMSI"),
+        ({"LAT": "nan"}, FailureReason.BAD_VALUE, "latitude"),
+        ({"LON": "-inf"}, FailureReason.BAD_VALUE, "longitude"),
+        ({"SOG": "NaN"}, FailureReason.BAD_VALUE, "speed"),
+        ({"COG": "Infinity"}, FailureReason.BAD_VALUE, "course"),
+        ({"Heading": "1e999"}, FailureReason.BAD_VALUE, "heading"),
+        ({"VesselType": "inf"}, FailureReason.BAD_VALUE, "ship type"),
+        ({"Status": "fast"}, FailureReason.BAD_ROW, "status"),
+    ],
+)
+def test_hostile_csv_fields_fail_their_row_with_a_reason(
+    tmp_path: Path, fields: dict[str, str], reason: FailureReason, detail: str
+) -> None:
+    row = mc_row(**fields)
+    path = csv_file(tmp_path, mc_row(), row, mc_row(BaseDateTime="2022-01-03T00:01:00"))
+    items = read(path)
+    (failure,) = only(items, Failure)
+    assert (failure.reason, failure.source, failure.line_no, failure.raw) == (
+        reason,
+        str(path),
+        3,
+        row,
+    )
+    assert detail in failure.detail
+    assert [p.timestamp for p in only(items, PositionReport)] == [JAN_3_2022, JAN_3_2022 + 60]
+
+
 def test_csv_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
     """As NMEA decoding has them: sentinels and out-of-range speed, course, heading, status and
     ship type are unknown; coordinates off the globe are kept and marked impossible."""
@@ -795,6 +837,64 @@ def test_csv_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path:
         (367000002, 70, 9000001),
         (367000003, None, None),
     ]
+
+
+def test_a_row_whose_identity_failed_is_not_remembered_as_read(tmp_path: Path) -> None:
+    bad = mc_row(IMO="IMO9000001x")
+    path = csv_file(tmp_path, bad, bad, mc_row())
+    items = read(path)
+    assert [(f.reason, f.line_no) for f in only(items, Failure)] == [
+        (FailureReason.BAD_ROW, 2),
+        (FailureReason.BAD_ROW, 3),
+    ]
+    assert [s.imo for s in only(items, StaticReport)] == [9000001]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "detail"),
+    [
+        ('{"mmsi": 367000001, "type": 1, "timestamp": 1e300}', FailureReason.BAD_TIME, "1e+300"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": NaN}', FailureReason.BAD_TIME, "nan"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": Infinity}', FailureReason.BAD_TIME, "inf"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": -1}', FailureReason.BAD_TIME, "outside"),
+        (
+            '{"mmsi": 367000001, "type": 21, "time": "10000-01-01T00:00Z"}',
+            FailureReason.BAD_TIME,
+            "10000",
+        ),
+        (
+            '{"mmsi": 367000001, "type": 5, "time": "nan", "shipname": "X"}',
+            FailureReason.BAD_TIME,
+            "nan",
+        ),
+        ('{"mmsi": 1e10, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": 367000001.5, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": "١٢٣", "type": 1}', FailureReason.BAD_ROW, "mmsi"),
+        ('{"mmsi": NaN, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": 367000001, "type": 28}', FailureReason.UNSUPPORTED_TYPE, "28"),
+        ('{"mmsi": 367000001, "type": 0}', FailureReason.UNSUPPORTED_TYPE, "0"),
+        ('{"mmsi": 367000001, "type": 1.5}', FailureReason.BAD_VALUE, "type"),
+        ('{"mmsi": 367000001, "type": 1, "lat": NaN, "lon": 2}', FailureReason.BAD_VALUE, "lat"),
+        ('{"mmsi": 367000001, "type": 1, "speed": "inf"}', FailureReason.BAD_VALUE, "speed"),
+        ('{"mmsi": 367000001, "type": 1, "heading": "²"}', FailureReason.BAD_ROW, "heading"),
+        ('{"mmsi": 367000001, "type": 5, "imo": "IMO١"}', FailureReason.BAD_ROW, "imo"),
+    ],
+)
+def test_hostile_json_values_fail_their_line_with_a_reason(
+    tmp_path: Path, line: str, reason: FailureReason, detail: str
+) -> None:
+    good = '{"mmsi": 367000001, "type": 1, "timestamp": 1641168000, "lat": 18.4, "lon": -66.1}'
+    path = write(tmp_path / "decoded.jsonl", f"{good}\n{line}\n{good}\n")
+    items = read(path)
+    (failure,) = only(items, Failure)
+    assert (failure.reason, failure.source, failure.line_no, failure.raw) == (
+        reason,
+        str(path),
+        2,
+        line,
+    )
+    assert detail in failure.detail
+    assert len(only(items, PositionReport)) == 2
 
 
 def test_json_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
