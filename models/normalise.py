@@ -65,7 +65,7 @@ POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
 TRACKED_TYPES = POSITION_TYPES | STATIC_TYPES
 MESSAGE_TYPES = range(1, 28)  # defined by ITU-R M.1371
-MMSI_MAX = 999_999_999  # nine digits (ITU-R M.585)
+MMSI_MAX = (1 << 30) - 1  # what the 30-bit AIS field can carry, as NMEA decodes it (the schema)
 IMO_MAX = (1 << 30) - 1  # the width of the type 5 field
 
 #: Fewest payload bits a message of each type needs to carry the fields we read (up to the
@@ -219,7 +219,7 @@ def whole(value: object, what: str) -> int | None:
 
 
 def mmsi(value: object, what: str = "MMSI") -> int:
-    """An MMSI, 0..999999999; ``FieldError`` when absent (``bad_row``) or out of range."""
+    """An MMSI, 0..2**30-1 (what NMEA can carry); ``FieldError`` when absent (``bad_row``) or out of range."""
     result = whole(value, what)
     if result is None:
         raise FieldError(FailureReason.BAD_ROW, f"no {what}")

@@ -782,7 +782,7 @@ def mc_row(**fields: str) -> str:
         ({"BaseDateTime": "2022-02-30T00:00:00"}, FailureReason.BAD_TIME, "2022-02-30"),
         ({"BaseDateTime": "1989-12-31T23:59:59"}, FailureReason.BAD_TIME, "outside"),
         ({"BaseDateTime": "nan"}, FailureReason.BAD_TIME, "nan"),
-        ({"MMSI": "1072211352"}, FailureReason.BAD_VALUE, "outside 0..999999999"),
+        ({"MMSI": "1073741824"}, FailureReason.BAD_VALUE, "outside 0..1073741823"),
         ({"MMSI": "-1"}, FailureReason.BAD_VALUE, "MMSI"),
         ({"LAT": "nan"}, FailureReason.BAD_VALUE, "latitude"),
         ({"LON": "-inf"}, FailureReason.BAD_VALUE, "longitude"),
