@@ -144,16 +144,19 @@ class Engine:
         vessel.last_fix = fix
         return alerts, mover
 
-    def _step(self, vessel: VesselState, obs: Observation) -> list[Finding]:
+    def _step(self, vessel: VesselState, obs: Observation) -> Sequence[Finding]:
         """Every detector that needs this kind of observation takes one step over it."""
         states = vessel.detectors
-        found: list[Finding] = []
+        found: list[Finding] | None = None
         for detector in self._needing[obs.kind]:
             name = detector.name
             states[name], findings = detector.step(states[name], obs)
             if findings:
-                found.extend(findings)
-        return found
+                if found is None:
+                    found = list(findings)
+                else:
+                    found.extend(findings)
+        return () if found is None else found
 
     def _mover(
         self, vessel: VesselState, fix: Fix, last: Fix | None, zones: tuple[Zone, ...]

@@ -219,7 +219,8 @@ def whole(value: object, what: str) -> int | None:
 
 
 def mmsi(value: object, what: str = "MMSI") -> int:
-    """An MMSI, 0..2**30-1 (what NMEA can carry); ``FieldError`` when absent (``bad_row``) or out of range."""
+    """An MMSI, 0..2**30-1 (what NMEA can carry); ``FieldError`` when absent (``bad_row``) or
+    out of range."""
     result = whole(value, what)
     if result is None:
         raise FieldError(FailureReason.BAD_ROW, f"no {what}")

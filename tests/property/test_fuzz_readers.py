@@ -216,7 +216,7 @@ def check_position(report: PositionReport, *, may_claim_impossible: bool = False
     """Only values AIS can carry; ``impossible`` exactly when off the globe (JSON Lines written
     by ``vigilmar decode`` may also say so itself)."""
     assert report.source == NAME
-    assert 0 <= report.mmsi <= 999_999_999
+    assert 0 <= report.mmsi < 1 << 30
     assert report.timestamp is None or report.timestamp in PLAUSIBLE
     assert 1 <= report.msg_type <= 27
     if report.lat is None or report.lon is None:
@@ -241,7 +241,7 @@ def check_position(report: PositionReport, *, may_claim_impossible: bool = False
 
 def check_static(report: StaticReport) -> None:
     assert report.source == NAME
-    assert 0 <= report.mmsi <= 999_999_999
+    assert 0 <= report.mmsi < 1 << 30
     assert report.timestamp is None or report.timestamp in PLAUSIBLE
     assert report.ship_type is None or 1 <= report.ship_type <= 99
     assert report.imo is None or report.imo > 0
@@ -312,7 +312,7 @@ def test_json_lines_end_as_one_record_or_failure_each(data: st.DataObject) -> No
         else:
             assert isinstance(item, OtherMessage), item
             assert item.source == NAME
-            assert 0 <= item.mmsi <= 999_999_999
+            assert 0 <= item.mmsi < 1 << 30
             assert item.timestamp is None or item.timestamp in PLAUSIBLE
 
 
