@@ -414,10 +414,10 @@ def load_config(path: str | Path) -> Config:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+        raise ConfigError(f"config file {path}: cannot read it ({err.strerror})") from err
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError(
-            f"config file {path} is larger than {MAX_FILE_BYTES} bytes; a configuration is a "
+            f"config file {path}: larger than {MAX_FILE_BYTES} bytes; a configuration is a "
             "few kilobytes of TOML (is this the right file?)"
         )
     try:
@@ -425,20 +425,20 @@ def load_config(path: str | Path) -> Config:
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         raise ConfigError(
-            f"config file {path} is not UTF-8 text (line {line}: {err.reason}); save it as UTF-8"
+            f"config file {path}: not UTF-8 text (line {line}: {err.reason}); save it as UTF-8"
         ) from err
     if text.count(".") > MAX_DOTS:
         raise ConfigError(
-            f"config file {path} has more than {MAX_DOTS} '.' characters; a configuration has "
+            f"config file {path}: more than {MAX_DOTS} '.' characters; a configuration has "
             "a few dozen (is this the right file?)"
         )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+        raise ConfigError(f"config file {path}: not valid TOML: {err}") from err
     except RecursionError as err:
         raise ConfigError(
-            f"config file {path} has arrays or tables nested too deeply to read; a "
+            f"config file {path}: arrays or tables nested too deeply to read; a "
             "configuration is a few flat tables"
         ) from err
     return config_from_dict(data, f"config file {path}")

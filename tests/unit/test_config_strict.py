@@ -37,7 +37,7 @@ def refused(tmp_path: Path, text: str | bytes) -> str:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     message = str(caught.value)
-    assert str(path) in message
+    assert message.startswith(f"config file {path}: ")
     assert "\n" not in message
     return message
 
@@ -78,7 +78,7 @@ def test_a_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_names_it(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read config file"):
+    with pytest.raises(ConfigError, match=r"missing\.toml: cannot read it"):
         load_config(tmp_path / "missing.toml")
 
 
