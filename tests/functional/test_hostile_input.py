@@ -32,6 +32,30 @@ def test_replay_exits_2_with_one_line_naming_the_config_file(
     assert err.startswith(f"vigilmar replay: error: config file {config}: ")
 
 
+def test_zones_check_refuses_degrees_declared_as_web_mercator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ring = [[-66.13, 18.44], [-66.09, 18.44], [-66.09, 18.48], [-66.13, 18.48], [-66.13, 18.44]]
+    document = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "sju", "name": "San Juan", "kind": "port"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    path = tmp_path / "mercator.geojson"
+    path.write_text(json.dumps(document))
+    assert main(["zones", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vigilmar zones: error: zone pack {path}: coordinates look like degrees")
+    assert main(["replay", "--no-progress", "--zones", str(path), str(SAMPLES)]) == 2
+    assert "look like degrees" in capsys.readouterr().err
+
+
 def test_zones_check_refuses_deep_nesting(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box, shape
 
-from tests.zone_factories import feature, write_pack
+from tests.zone_factories import feature, square_zone, write_layer, write_pack
 from zones import (
     ZoneIndex,
     ZonePackError,
@@ -234,6 +234,77 @@ def test_the_antimeridian_pack_raises_no_zone_entry_at_longitude_zero(tmp_path: 
 
 
 # --- declared CRS against the coordinates ---------------------------------------------------
+
+
+def test_degrees_in_a_pack_declaring_web_mercator_are_refused(tmp_path: Path) -> None:
+    document = {
+        "type": "FeatureCollection",
+        "crs": named_crs("urn:ogc:def:crs:EPSG::3857"),
+        "features": [feature(square_zone("sju", "port", -66.11, 18.46, 0.02).geometry, id="sju")],
+    }
+    path = write_document(tmp_path, document)
+    for load in (load_pack, validate_pack, lambda p: load_catalogue([p])):
+        with pytest.raises(ZonePackError) as caught:
+            load(path)
+        message = str(caught.value)
+        assert message.startswith(f"zone pack {path}: ")
+        assert "look like degrees" in message
+        assert "EPSG:3857" in message
+        assert "remove the 'crs' member" in message
+
+
+def test_degrees_in_a_geopackage_declaring_utm_are_refused(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"id": ["sju"], "name": ["San Juan"], "kind": ["port"]},
+        geometry=[box(-66.13, 18.44, -66.09, 18.48)],
+        crs="EPSG:32620",  # declared, not reprojected: the coordinates stay degrees
+    )
+    path = tmp_path / "mislabelled.gpkg"
+    frame.to_file(path)
+    message = refused(path)
+    assert "look like degrees" in message
+    assert "EPSG:32620" in message
+    assert "-a_srs" in message
+
+
+def test_metres_in_a_projected_pack_are_still_reprojected(tmp_path: Path) -> None:
+    path = write_layer(
+        tmp_path / "utm.gpkg", [square_zone("sju", "port", -66.11, 18.46)], crs="EPSG:32620"
+    )
+    (zone,) = load_pack(path)
+    assert zone.geometry.centroid.x == pytest.approx(-66.11, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("crs", "ring"),
+    [
+        # Far east of UTM 20N's reach: pyproj gives infinity.
+        ("EPSG:32620", [[1e8, 2e6], [1.0001e8, 2e6], [1.0001e8, 2.001e6], [1e8, 2e6]]),
+        # 1e9 m east in Web Mercator is 25 times round the world: pyproj wraps it to -16.8°.
+        ("EPSG:3857", [[1e9, 1e6], [1.00001e9, 1e6], [1.00001e9, 1.00001e6], [1e9, 1e6]]),
+        # Beyond the pole: pyproj clamps it to 90°N.
+        ("EPSG:3857", [[1e6, 1e9], [1.1e6, 1e9], [1.1e6, 1.1e9], [1e6, 1e9]]),
+    ],
+    ids=["infinite", "wrapped", "clamped"],
+)
+def test_coordinates_that_do_not_reproject_to_lon_lat_are_refused(
+    tmp_path: Path, crs: str, ring: list[list[float]]
+) -> None:
+    good = [[4e5, 2e6], [4.1e5, 2e6], [4.1e5, 2.01e6], [4e5, 2e6]]
+    document = {
+        "type": "FeatureCollection",
+        "crs": named_crs(crs),
+        "features": [feature(polygon(good), id="ok"), feature(polygon(ring), id="far")],
+    }
+    path = write_document(tmp_path, document)
+    report = validate_pack(path)
+    assert [zone.id for zone in report.zones] == ["ok"]
+    assert [(p.feature, p.feature_id) for p in report.problems] == [(1, "far")]
+    assert "do not reproject" in report.problems[0].message
+    assert crs in report.problems[0].message
+    assert "feature 1 (id 'far'): " in refused(path)
 
 
 def test_string_coordinates_in_a_reprojected_geojson_name_the_feature(tmp_path: Path) -> None:
