@@ -22,9 +22,13 @@ def named(
     [
         (123456789, "placeholder"),
         (0, "placeholder"),
-        (994000312, "not a ship station"),
-        (12345, "not a ship station"),
+        (994000312, "allocated to no state"),  # an aid to navigation's form, MID 400 unallocated
+        (12345, "no station's MMSI"),  # 000012345: no form of ITU-R M.585
         (200000001, "allocated to no state"),
+        (23200123, "group call identity"),  # 023200123 calls a group of British ships
+        (111400123, "allocated to no state"),  # a SAR aircraft's form, MID 400 unallocated
+        (111112638, "no station's MMSI"),  # 111 then MID 112: no MID starts with 1
+        (1_000_000_000, "no station's MMSI"),  # 30 bits allow ten digits
     ],
 )
 def test_invalid_identities_are_reported_once(mmsi: int, why: str) -> None:
