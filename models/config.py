@@ -100,6 +100,31 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DistressConfig:
+    """AIS-SART, MOB-AIS and EPIRB-AIS: one ``distress`` episode per activation."""
+
+    #: A beacon sends every minute when active: unheard this long, the episode closes.
+    close_minutes: float = 30.0
+    #: Drifted this far from the position last announced, an update gives the new one.
+    update_km: float = 1.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "close_minutes", "update_km")
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
+    """Aids to navigation, base stations, handhelds and AMRDs moving like ships: at least
+    ``ship_like_knots`` over ground (straight-line progress) for ``ship_like_hours``."""
+
+    ship_like_knots: float = 8.0
+    ship_like_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "ship_like_knots", "ship_like_hours")
+
+
+@dataclass(frozen=True, slots=True)
 class EncounterConfig:
     """Two vessels within ``max_distance_m``, both under ``max_speed_knots``, for ``min_hours``,
     outside ports and anchorages (after Global Fishing Watch encounters: 500 m, < 2 kn, 2 h)."""
@@ -158,6 +183,7 @@ class ScoringConfig:
             "port_call": 5.0,
             "identity_change": 30.0,
             "invalid_identity": 25.0,
+            "distress": 90.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add
@@ -208,6 +234,8 @@ class Config:
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    distress: DistressConfig = field(default_factory=DistressConfig)
+    stations: StationConfig = field(default_factory=StationConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     vessel_risk: VesselRiskConfig = field(default_factory=VesselRiskConfig)
