@@ -28,6 +28,7 @@ class AlertType(StrEnum):
     PORT_CALL = "port_call"
     IDENTITY_CHANGE = "identity_change"
     INVALID_IDENTITY = "invalid_identity"
+    IDENTITY_CONFLICT = "identity_conflict"
     DISTRESS = "distress"
 
 

@@ -100,6 +100,27 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityConflictConfig:
+    """One MMSI heard on tracks no ship could connect (the ``position_jump`` speed gate): kept
+    as up to ``max_tracks`` candidate tracks, after Global Fishing Watch's gpsdio-segment."""
+
+    max_tracks: int = 4
+    #: Fixes each of two interleaved tracks needs before they are a conflict ...
+    min_fixes: int = 3
+    #: ... and the time both have been heard since the second began (receive-time noise from
+    #: merged receivers makes a ship look doubled, a few km apart, for minutes).
+    min_overlap_minutes: float = 30.0
+    #: A track unheard this long is no longer alive: a conflict with one track left closes
+    #: (gpsdio-segment breaks segments after 24 h).
+    close_hours: float = 24.0
+
+    def __post_init__(self) -> None:
+        _positive(self, "min_fixes", "min_overlap_minutes", "close_hours")
+        if self.max_tracks < 2:
+            raise ConfigError("identity_conflict.max_tracks must be >= 2")
+
+
+@dataclass(frozen=True, slots=True)
 class DistressConfig:
     """AIS-SART, MOB-AIS and EPIRB-AIS: one ``distress`` episode per activation."""
 
@@ -183,6 +204,7 @@ class ScoringConfig:
             "port_call": 5.0,
             "identity_change": 30.0,
             "invalid_identity": 25.0,
+            "identity_conflict": 45.0,
             "distress": 90.0,
         }
     )
@@ -234,6 +256,7 @@ class Config:
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)
     distress: DistressConfig = field(default_factory=DistressConfig)
     stations: StationConfig = field(default_factory=StationConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)

@@ -66,7 +66,7 @@ class Engine:
         #: In the order they see each observation (and so the order of their alerts).
         vessel: tuple[Detector[Any], ...] = (
             Identity(self.config.identity),
-            PositionJump(self.config.position_jump),
+            PositionJump(self.config.position_jump, self.config.identity_conflict),
             DarkPeriod(self.config.dark_period),
             Loitering(self.config.loitering),
             ZoneTransit(),

@@ -255,8 +255,13 @@ def test_the_ship_like_rule_is_configurable() -> None:
 
 
 def test_new_config_sections_are_validated() -> None:
-    config = config_from_dict({"distress": {"close_minutes": 10.0}})
+    config = config_from_dict(
+        {"identity_conflict": {"close_hours": 6.0}, "distress": {"close_minutes": 10.0}}
+    )
+    assert config.identity_conflict.close_hours == 6.0
     assert config.distress.close_minutes == 10.0
     with pytest.raises(ValueError, match="close_minutes"):
         config_from_dict({"distress": {"close_minutes": 0.0}})
+    with pytest.raises(ValueError, match="max_tracks"):
+        config_from_dict({"identity_conflict": {"max_tracks": 1}})
     assert Config().scoring.base["distress"] >= 85
