@@ -223,6 +223,57 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityConflictConfig:
+    """One MMSI heard on tracks no ship could connect (the ``position_jump`` speed gate): kept
+    as up to ``max_tracks`` candidate tracks, after Global Fishing Watch's gpsdio-segment."""
+
+    max_tracks: int = 4
+    #: Fixes each of two interleaved tracks needs before they are a conflict ...
+    min_fixes: int = 3
+    #: ... and the time both have been heard since the second began (receive-time noise from
+    #: merged receivers makes a ship look doubled, a few km apart, for minutes).
+    min_overlap_minutes: float = 30.0
+    #: A track unheard this long is no longer alive: a conflict with one track left closes
+    #: (gpsdio-segment breaks segments after 24 h).
+    close_hours: float = 24.0
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "identity_conflict",
+            max_tracks=_Rule(int, minimum=2),
+            min_fixes=_COUNT,
+            min_overlap_minutes=_POSITIVE,
+            close_hours=_POSITIVE,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DistressConfig:
+    """AIS-SART, MOB-AIS and EPIRB-AIS: one ``distress`` episode per activation."""
+
+    #: A beacon sends every minute when active: unheard this long, the episode closes.
+    close_minutes: float = 30.0
+    #: Drifted this far from the position last announced, an update gives the new one.
+    update_km: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self, "distress", close_minutes=_POSITIVE, update_km=_POSITIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
+    """Aids to navigation, base stations, handhelds and AMRDs moving like ships: at least
+    ``ship_like_knots`` over ground (straight-line progress) for ``ship_like_hours``."""
+
+    ship_like_knots: float = 8.0
+    ship_like_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self, "stations", ship_like_knots=_POSITIVE, ship_like_hours=_POSITIVE)
+
+
+@dataclass(frozen=True, slots=True)
 class EncounterConfig:
     """Two vessels within ``max_distance_m``, both under ``max_speed_knots``, for ``min_hours``,
     outside ports and anchorages (after Global Fishing Watch encounters: 500 m, < 2 kn, 2 h)."""
@@ -291,6 +342,8 @@ class ScoringConfig:
             "port_call": 5.0,
             "identity_change": 30.0,
             "invalid_identity": 25.0,
+            "identity_conflict": 45.0,
+            "distress": 90.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add
@@ -359,6 +412,9 @@ class Config:
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)
+    distress: DistressConfig = field(default_factory=DistressConfig)
+    stations: StationConfig = field(default_factory=StationConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     vessel_risk: VesselRiskConfig = field(default_factory=VesselRiskConfig)

@@ -19,6 +19,7 @@ from models.alerts import Alert
 from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
+from models.stations import is_vessel, station_category
 from models.timers import TimerWheel
 from models.track import Pending, VesselState
 
@@ -50,6 +51,10 @@ class FleetStats:
     late: int = 0
     evicted: int = 0  # vessels unheard for the eviction horizon, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
+    #: Stations that are not vessels (aids to navigation, base stations, distress beacons,
+    #: SAR aircraft, AMRDs — models/stations.py) that sent reports here, by kind: followed,
+    #: but not counted among the vessels tracked.
+    stations: Counter[str] = field(default_factory=Counter)
 
 
 class Fleet:
@@ -134,11 +139,14 @@ class Fleet:
         return self.advance(self.max_time) if self.max_time > float("-inf") else Step()
 
     def tracked(self) -> int:
-        return len(self.vessels)
+        """Vessels followed here: every MMSI with state but the stations that are not vessels."""
+        return len(self.vessels) - self.stats.stations.total()
 
     def adopt(self, vessel: VesselState) -> None:
         """Take over a vessel restored from a snapshot (a worker taking over a partition), with
         its timers, so its silence is noticed without waiting for its next report."""
+        if vessel.mmsi not in self.vessels:
+            self._count_station(vessel.mmsi)
         self.vessels[vessel.mmsi] = vessel
         self._timers.set(vessel.mmsi, self._due(vessel))
         self.max_time = max(self.max_time, vessel.max_seen)
@@ -158,7 +166,13 @@ class Fleet:
         vessel = self.vessels.get(mmsi)
         if vessel is None:
             vessel = self.vessels[mmsi] = self.engine.new_vessel(mmsi)
+            self._count_station(mmsi)
         return vessel
+
+    def _count_station(self, mmsi: int) -> None:
+        station = station_category(mmsi)
+        if not is_vessel(station):
+            self.stats.stations[station.value] += 1
 
     def _release(
         self, vessel: VesselState, until: float, step: Step, reschedule: bool = True

@@ -51,6 +51,8 @@ class Observation(NamedTuple):
     fix: Fix | None = None
     zones: tuple[Zone, ...] = ()
     static: StaticReport | None = None
+    #: The navigational status a ``POSITION`` reported (ITU-R M.1371; ``None`` if unknown).
+    status: int | None = None
 
     @property
     def position(self) -> Fix:
