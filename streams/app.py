@@ -10,6 +10,8 @@ events for the faust-free stages (``streams.worker_state``) and send what comes 
                                                         \\--> vigilmar.encounter.cells
     vigilmar.encounter.cells (key: cell) --encounter-cells--> vigilmar.encounter.pairs
     vigilmar.encounter.pairs (key: pair) --encounter-pairs--> vigilmar.alerts
+    every alert, keyed by each vessel it concerns --> vigilmar.vessels.alerts
+    vigilmar.vessels.alerts (key: MMSI) --vessel-risk--> vigilmar.vessels (key: MMSI)
 
 Per-vessel state lives in the changelog-backed table ``vessels`` (co-partitioned with
 ``ais.reports`` by MMSI), written once per vessel per batch, so a worker that takes over a
