@@ -53,9 +53,9 @@ def main() -> None:
         seconds, runner = replay_once(args.input, on, zones)
         times["on"].append(seconds)
     assert runner is not None
-    assert runner.encounters is not None
+    assert runner.monitor.encounters is not None
     summary = runner.summary
-    cells, pairs = runner.encounters.cells.stats, runner.encounters.pairs.stats
+    cells, pairs = runner.monitor.encounters.cells.stats, runner.monitor.encounters.pairs.stats
     off_median, on_median = statistics.median(times["off"]), statistics.median(times["on"])
     print(f"input: {args.input.name}: {summary.messages:,} messages, {summary.vessels:,} vessels")
     print(

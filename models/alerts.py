@@ -1,7 +1,7 @@
 """Findings (what a detector saw) and alerts (what operations centres receive).
 
 A detector returns ``Finding``s; the engine scores them and adds what it knows of the vessel to
-make ``Alert``s in the ``vigilmar.alert/1`` contract (DESIGN.md, ``schemas/alert.schema.json``).
+make ``Alert``s in the ``vigilmar.alert/1`` contract (DESIGN.md, ``models/alert.schema.json``).
 """
 
 from __future__ import annotations

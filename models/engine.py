@@ -1,8 +1,11 @@
 """The engine: per-vessel steps from ordered reports to scored alerts.
 
 ``Engine`` holds configuration, zones and detectors, and no mutable state: every call takes the
-``VesselState`` it works on. ``Fleet`` (models/fleet.py) drives it over many vessels with
-reordering and a watermark; the replay runner and the streaming agents both go through them.
+``VesselState`` it works on. It turns each report into one ``Observation`` and hands it to every
+detector that ``needs`` that kind, in a fixed order, then scores what they found. ``Fleet``
+(models/fleet.py) drives it over many vessels with reordering and a watermark, and ``Monitor``
+(models/monitor.py) — the one entry point of the replay runner, the streaming stages and the
+tests — runs the fleet and the encounter stages together.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ import numpy as np
 
 from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
-from models.detectors.base import Detector, Fix, Observation, harbour_of, speed_over_ground
+from models.detectors.base import (
+    Detector,
+    Kind,
+    Observation,
+    harbour_of,
+    speed_over_ground,
+)
 from models.detectors.dark_period import DarkPeriod
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
@@ -23,7 +32,7 @@ from models.detectors.position_jump import PositionJump
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR
-from models.records import PositionReport, StaticReport
+from models.records import Fix, PositionReport, StaticReport
 from models.scoring import scored_alert
 from models.track import Pending, VesselState
 from zones.flags import flag_for_mmsi
@@ -45,19 +54,22 @@ class Engine:
         self.config = config or Config()
         self.zones = zones if zones is not None else ZoneIndex()
         self.flag_of = flag_of
-        self.jump = PositionJump(self.config.position_jump)
-        self.dark = DarkPeriod(self.config.dark_period)
-        self.identity = Identity(self.config.identity)
+        self._movers = self.config.encounter.enabled
+        self._evict_after = self.config.tracking.evict_after_hours * SECONDS_PER_HOUR
+        #: In the order they see each observation (and so the order of their alerts).
         self.detectors: tuple[Detector[Any], ...] = (
-            self.identity,
-            self.jump,
-            self.dark,
+            Identity(self.config.identity),
+            PositionJump(self.config.position_jump),
+            DarkPeriod(self.config.dark_period),
             Loitering(self.config.loitering),
             ZoneTransit(),
             PortCall(self.config.port_call),
         )
-        #: The detectors that keep a timer (silence is a behaviour too).
-        self._timed = tuple(d for d in self.detectors if getattr(d, "timed", False))
+        self._needing: dict[Kind, tuple[Detector[Any], ...]] = {
+            kind: tuple(d for d in self.detectors if kind in d.needs) for kind in Kind
+        }
+        #: The detectors that ask for silence (a timer): silence is a behaviour too.
+        self._timed = self._needing[Kind.SILENCE]
         self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
         self.zone_by_id: dict[str, Zone] = {zone.id: zone for zone in self.zones.zones}
 
@@ -65,9 +77,16 @@ class Engine:
 
     def new_vessel(self, mmsi: int) -> VesselState:
         state = VesselState(mmsi)
-        state.identity = VesselInfo(flag=self.flag_of(mmsi))
-        state.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        self.renew(state)
         return state
+
+    def renew(self, vessel: VesselState) -> None:
+        """Forget what is known of a vessel (unheard longer than the eviction horizon): it
+        goes on as a new vessel would. Its reorder buffer and clocks stay."""
+        vessel.identity = VesselInfo(flag=self.flag_of(vessel.mmsi))
+        vessel.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        vessel.last_fix = None
+        vessel.recent = []
 
     def zones_of(self, reports: Sequence[PositionReport]) -> list[tuple[Zone, ...]]:
         """The zones each report's position lies in, matched in one batch."""
@@ -87,46 +106,57 @@ class Engine:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def observe(
-        self, vessel: VesselState, entry: Pending, movers: list[Mover] | None = None
-    ) -> list[Alert]:
-        """Apply one report, in event-time order, to its vessel. A slow position outside
-        harbours is also appended to ``movers`` (when given), for the encounter stages."""
+    def observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
+        """Apply one report, in event-time order, to its vessel: the alerts it raises, and the
+        report as a slow mover outside harbours (for the encounter stages), if it is one."""
+        t = entry.timestamp
+        if t - vessel.heard > self._evict_after and vessel.heard > float("-inf"):
+            # Unheard for longer than the eviction horizon: what its silence raised by then
+            # (as a worker that evicted it would have), then it starts afresh.
+            forgotten = self.tick(vessel, vessel.heard + self._evict_after)
+            self.renew(vessel)
+            alerts, mover = self._observe(vessel, entry)
+            return forgotten + alerts, mover
+        return self._observe(vessel, entry)
+
+    def _observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
         report = entry.report
+        t = vessel.heard = entry.timestamp
         if isinstance(report, StaticReport):
-            states = vessel.detectors
-            name = self.identity.name
-            states[name], findings = self.identity.static(
-                states[name], vessel.mmsi, report, entry.timestamp, vessel.last_fix
-            )
-            vessel.learn(report, None)
-            return [self.alert(vessel, finding) for finding in findings]
+            obs = Observation(Kind.STATIC, vessel.mmsi, t, vessel.last_fix, static=report)
+            findings = self._step(vessel, obs)
+            vessel.learn(report)
+            return [self.alert(vessel, finding) for finding in findings], None
+        lat, lon = report.lat, report.lon
+        if lat is None or lon is None:
+            return [], None
         if report.impossible:
-            assert report.lat is not None
-            assert report.lon is not None
-            finding = self.jump.impossible(
-                vessel.mmsi, entry.timestamp, report.lat, report.lon, vessel.last_fix
-            )
-            return [self.alert(vessel, finding)]
-        if report.lat is None or report.lon is None:
-            return []
+            reported = Fix(t, lat, lon, report.speed, report.course)
+            obs = Observation(Kind.IMPOSSIBLE, vessel.mmsi, t, vessel.last_fix, reported)
+            return [self.alert(vessel, finding) for finding in self._step(vessel, obs)], None
         last = vessel.last_fix
-        if last is not None and last.t == entry.timestamp and last.lat == report.lat:
-            return []  # the same report heard by a second receiver
-        fix = Fix(entry.timestamp, report.lat, report.lon, report.speed, report.course)
-        obs = Observation(vessel.mmsi, fix, last, entry.zones)
-        alerts: list[Alert] = []
+        if last is not None and last.t == t and last.lat == lat:
+            return [], None  # the same report heard by a second receiver
+        fix = Fix(t, lat, lon, report.speed, report.course)
+        obs = Observation(Kind.POSITION, vessel.mmsi, t, last, fix, entry.zones)
+        alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs)]
+        mover = self._mover(vessel, fix, last, entry.zones) if self._movers else None
+        vessel.last_fix = fix
+        return alerts, mover
+
+    def _step(self, vessel: VesselState, obs: Observation) -> Sequence[Finding]:
+        """Every detector that needs this kind of observation takes one step over it."""
         states = vessel.detectors
-        for detector in self.detectors:
-            states[detector.name], findings = detector.step(states[detector.name], obs)
-            for finding in findings:
-                alerts.append(self.alert(vessel, finding))
-        if movers is not None:
-            mover = self._mover(vessel, fix, last, entry.zones)
-            if mover is not None:
-                movers.append(mover)
-        vessel.remember(fix)
-        return alerts
+        found: list[Finding] | None = None
+        for detector in self._needing[obs.kind]:
+            name = detector.name
+            states[name], findings = detector.step(states[name], obs)
+            if findings:
+                if found is None:
+                    found = list(findings)
+                else:
+                    found.extend(findings)
+        return () if found is None else found
 
     def _mover(
         self, vessel: VesselState, fix: Fix, last: Fix | None, zones: tuple[Zone, ...]
@@ -144,16 +174,19 @@ class Engine:
         return Mover(vessel.mmsi, fix.t, fix.lat, fix.lon, speed, vessel.identity, history)
 
     def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:
-        """Event time has reached ``watermark`` with no new report from this vessel."""
-        alerts: list[Alert] = []
+        """Event time has reached ``watermark`` with no new report from this vessel: a
+        ``SILENCE`` observation for each detector whose timer fell due."""
         states = vessel.detectors
+        obs: Observation | None = None
+        alerts: list[Alert] = []
         for detector in self._timed:
-            due = detector.due(states[detector.name])
+            name = detector.name
+            due = detector.due(states[name])
             if due is None or due > watermark:
                 continue
-            states[detector.name], findings = detector.tick(
-                states[detector.name], vessel.mmsi, watermark
-            )
+            if obs is None:
+                obs = Observation(Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix)
+            states[name], findings = detector.step(states[name], obs)
             alerts.extend(self.alert(vessel, finding) for finding in findings)
         return alerts
 

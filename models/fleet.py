@@ -6,6 +6,7 @@ time order, what is older than the vessel's latest report minus the lateness. Th
 the latest event time seen minus the lateness — then wakes vessels whose held reports or
 silence timers fell due. ``finish`` at the end of input brings every vessel up to the last event
 time. No wall clock anywhere: a live worker advances the watermark itself when its input is idle.
+Every call returns a ``Step``: what it produced, nothing left behind in attributes.
 """
 
 from __future__ import annotations
@@ -23,12 +24,31 @@ from models.track import Pending, VesselState
 
 
 @dataclass(slots=True)
+class Step:
+    """What one call into the fleet (or the ``Monitor``) produced."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    #: Slow positions outside harbours, released in event-time order per vessel, for the
+    #: encounter stages (a stream re-keys them by cell; in one process the monitor takes them).
+    movers: list[Mover] = field(default_factory=list)
+    #: Reports that came after their vessel's window had closed, as failures.
+    late: list[Failure] = field(default_factory=list)
+
+    def extend(self, other: Step) -> Step:
+        self.alerts.extend(other.alerts)
+        self.movers.extend(other.movers)
+        self.late.extend(other.late)
+        return self
+
+
+@dataclass(slots=True)
 class FleetStats:
     positions: int = 0
     statics: int = 0
     other: int = 0  # decoded messages of untracked types
     untimed: int = 0  # reports with no event time: identity kept, position not tracked
     late: int = 0
+    evicted: int = 0  # vessels unheard for the eviction horizon, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
 
 
@@ -41,15 +61,13 @@ class Fleet:
         self.engine = engine
         self.vessels: MutableMapping[int, VesselState] = {} if vessels is None else vessels
         self.stats = FleetStats()
-        self.late: list[Failure] = []  # reports that came after their vessel's window closed
-        #: Slow positions outside harbours, for the encounter stages (None: encounters are off).
-        self.movers: list[Mover] | None = [] if engine.config.encounter.enabled else None
         self.max_time = float("-inf")
         self.watermark = float("-inf")
         self._timers = TimerWheel()
         self._lateness = engine.config.tracking.lateness_seconds
+        self._evict_after = engine.config.tracking.evict_after_hours * 3600.0
 
-    def process(self, records: Sequence[Decoded], advance: bool = True) -> list[Alert]:
+    def process(self, records: Sequence[Decoded], advance: bool = True) -> Step:
         """Feed a batch of decoded records (failures are the caller's to count).
 
         With ``advance`` the watermark then moves to the latest event time seen minus the
@@ -63,7 +81,7 @@ class Fleet:
             if isinstance(r, PositionReport) and r.timestamp is not None and r.has_position
         ]
         zones = dict(zip(map(id, positions), self.engine.zones_of(positions), strict=True))
-        alerts: list[Alert] = []
+        step = Step()
         for record in records:
             if isinstance(record, PositionReport):
                 stats.positions += 1
@@ -77,39 +95,43 @@ class Fleet:
             if timestamp is None:
                 stats.untimed += 1
                 if isinstance(record, StaticReport):
-                    vessel.learn(record, None)
+                    vessel.learn(record)
                 continue
             if timestamp < vessel.released:
-                self._late(record, vessel)
+                step.late.append(self._late(record, vessel))
                 continue
             vessel.seq += 1
             vessel.hold(Pending(timestamp, vessel.seq, record, zones.get(id(record), ())))
-            self._release(vessel, vessel.max_seen - self._lateness, alerts)
+            self._release(vessel, vessel.max_seen - self._lateness, step)
             if timestamp > self.max_time:
                 self.max_time = timestamp
-        self._count(alerts)
+        self._count(step.alerts)
         if advance:
-            alerts.extend(self.advance(self.max_time - self._lateness))
-        return alerts
+            step.extend(self.advance(self.max_time - self._lateness))
+        return step
 
-    def advance(self, watermark: float) -> list[Alert]:
+    def advance(self, watermark: float) -> Step:
         """Event time has reached ``watermark``: wake the vessels that fell due."""
+        step = Step()
         if watermark <= self.watermark:
-            return []
+            return step
         self.watermark = watermark
-        alerts: list[Alert] = []
         for mmsi in self._timers.pop_due(watermark):
             vessel = self.vessels[mmsi]
-            self._release(vessel, watermark, alerts, reschedule=False)
+            self._release(vessel, watermark, step, reschedule=False)
             vessel.released = max(vessel.released, watermark)
-            alerts.extend(self.engine.tick(vessel, watermark))
-            self._timers.set(mmsi, self.engine.due(vessel))
-        self._count(alerts)
-        return alerts
+            step.alerts.extend(self.engine.tick(vessel, watermark))
+            if not vessel.pending and vessel.max_seen + self._evict_after <= watermark:
+                del self.vessels[mmsi]  # a table deletes the key: a tombstone in its changelog
+                self.stats.evicted += 1
+                continue
+            self._timers.set(mmsi, self._due(vessel))
+        self._count(step.alerts)
+        return step
 
-    def finish(self) -> list[Alert]:
+    def finish(self) -> Step:
         """End of input: process everything held and bring every vessel to the last event time."""
-        return self.advance(self.max_time) if self.max_time > float("-inf") else []
+        return self.advance(self.max_time) if self.max_time > float("-inf") else Step()
 
     def tracked(self) -> int:
         return len(self.vessels)
@@ -118,7 +140,7 @@ class Fleet:
         """Take over a vessel restored from a snapshot (a worker taking over a partition), with
         its timers, so its silence is noticed without waiting for its next report."""
         self.vessels[vessel.mmsi] = vessel
-        self._timers.set(vessel.mmsi, self.engine.due(vessel))
+        self._timers.set(vessel.mmsi, self._due(vessel))
         self.max_time = max(self.max_time, vessel.max_seen)
 
     def restart_clock(self) -> None:
@@ -139,28 +161,37 @@ class Fleet:
         return vessel
 
     def _release(
-        self, vessel: VesselState, until: float, alerts: list[Alert], reschedule: bool = True
+        self, vessel: VesselState, until: float, step: Step, reschedule: bool = True
     ) -> None:
         observe = self.engine.observe
-        movers = self.movers
+        alerts, movers = step.alerts, step.movers
         for entry in vessel.release(until):
-            alerts.extend(observe(vessel, entry, movers))
+            raised, mover = observe(vessel, entry)
+            if raised:
+                alerts.extend(raised)
+            if mover is not None:
+                movers.append(mover)
         if reschedule:
-            self._timers.set(vessel.mmsi, self.engine.due(vessel))
+            self._timers.set(vessel.mmsi, self._due(vessel))
         # Storing back matters when ``vessels`` is a persistent table, not a dict.
         self.vessels[vessel.mmsi] = vessel
 
-    def _late(self, record: PositionReport | StaticReport, vessel: VesselState) -> None:
+    def _due(self, vessel: VesselState) -> float:
+        """When the vessel next needs waking: a held report or a detector's timer, and at the
+        latest when it has been unheard for the eviction horizon."""
+        evict = vessel.max_seen + self._evict_after
+        due = self.engine.due(vessel)
+        return evict if due is None or due > evict else due
+
+    def _late(self, record: PositionReport | StaticReport, vessel: VesselState) -> Failure:
         self.stats.late += 1
         behind = vessel.released - (record.timestamp or 0.0)
-        self.late.append(
-            Failure(
-                FailureReason.LATE,
-                raw=repr(record),
-                source=record.source,
-                detail=f"{behind:.0f} s behind what was already processed for this vessel",
-                timestamp=record.timestamp,
-            )
+        return Failure(
+            FailureReason.LATE,
+            raw=repr(record),
+            source=record.source,
+            detail=f"{behind:.0f} s behind what was already processed for this vessel",
+            timestamp=record.timestamp,
         )
 
     def _count(self, alerts: Iterable[Alert]) -> None:

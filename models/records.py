@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 def to_datetime(timestamp: float | None) -> datetime | None:
@@ -142,6 +143,17 @@ class OtherMessage:
 Report = PositionReport | StaticReport
 Decoded = PositionReport | StaticReport | OtherMessage
 Outcome = PositionReport | StaticReport | OtherMessage | Failure
+
+
+class Fix(NamedTuple):
+    """A usable position of one vessel with its event time (Unix seconds): what the engine
+    remembers of a position report once it has been applied."""
+
+    t: float
+    lat: float
+    lon: float
+    speed: float | None
+    course: float | None
 
 
 @dataclass(frozen=True, slots=True)

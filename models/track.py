@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.alerts import VesselInfo
-from models.detectors.base import Fix
-from models.records import PositionReport, StaticReport
+from models.records import Fix, PositionReport, StaticReport
 from zones.model import Zone
 
 #: Reports held for reordering per vessel, at most; beyond it the oldest is released early.
@@ -42,6 +41,7 @@ class VesselState:
     max_seen: float = float("-inf")  # latest event time received for this vessel
     released: float = float("-inf")  # event time up to which reports have been processed
     seq: int = 0
+    heard: float = float("-inf")  # event time of the latest report applied
     detectors: dict[str, Any] = field(default_factory=dict)
     #: (alert type, start) of this vessel's recent alerts, newest last — for scoring.
     recent: list[tuple[str, float]] = field(default_factory=list)
@@ -63,10 +63,7 @@ class VesselState:
         self.released = max(self.released, taken[-1].timestamp)
         return taken
 
-    def remember(self, fix: Fix) -> None:
-        self.last_fix = fix
-
-    def learn(self, report: StaticReport, flag: str | None) -> bool:
+    def learn(self, report: StaticReport) -> bool:
         """Merge static data into the identity; True when something changed."""
         old = self.identity
         new = VesselInfo(
@@ -74,7 +71,7 @@ class VesselState:
             imo=report.imo or old.imo,
             callsign=report.callsign or old.callsign,
             ship_type=report.ship_type or old.ship_type,
-            flag=old.flag or flag,
+            flag=old.flag,
         )
         if new != old:
             self.identity = new

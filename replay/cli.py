@@ -20,12 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from metrics.telemetry import MetricsServer, Telemetry
 from models.config import Config, ConfigError, load_config
 from models.decode import Decoder
 from models.engine import Engine
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
-from metrics.telemetry import MetricsServer, Telemetry
 from models.vessel_risk import VesselRisk
 from replay.errors import ReplayError
 from replay.progress import progress_bar

@@ -1,8 +1,8 @@
 """The in-process replay: files in, the alerts a live run would have produced out.
 
 The runner only converts and calls the engine: readers give lines or records, the ``Decoder``
-turns lines into records, a ``Fleet`` over the ``Engine`` turns records into alerts, a sink writes
-them. Batches keep the per-message overhead low and let zone matching run vectorised.
+turns lines into records, the ``Monitor`` turns records into alerts, a sink writes them. Batches
+keep the per-message overhead low and let zone matching run vectorised.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
+from metrics.telemetry import Telemetry
 from models.alerts import Alert
 from models.decode import Decoder
-from models.encounter import Encounters
 from models.engine import Engine
-from models.fleet import Fleet
+from models.monitor import Monitor, Step
 from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
-from metrics.telemetry import Telemetry
 from replay.readers import NMEA
 
 BATCH_SIZE = 4096
@@ -50,7 +49,8 @@ class ReplaySummary:
     untimed: int = 0
     late: int = 0
     late_movers: int = 0  # slow positions that reached the encounter stage too late
-    vessels: int = 0
+    vessels: int = 0  # vessels with state at the end (the evicted ones are not)
+    evicted: int = 0  # vessels unheard for tracking.evict_after_hours, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -90,9 +90,7 @@ class ReplayRunner:
         self.on_failure = on_failure
         self.batch_size = batch_size
         self.decoder = Decoder(engine.config.tracking.multipart_window)
-        self.fleet = Fleet(engine)
-        self.encounters = Encounters(engine.config) if self.fleet.movers is not None else None
-        self._encounter_alerts: Counter[str] = Counter()
+        self.monitor = Monitor(engine)
         self.summary = ReplaySummary()
         self._records: list[Decoded] = []
         self._outcomes: list[Outcome] = []
@@ -121,11 +119,7 @@ class ReplayRunner:
                     progress.update(position())
         self.decoder.flush(outcomes)
         self._flush_batch()
-        final = self.fleet.finish()
-        final.extend(self._encounter_step())
-        self.sink.write(final)
-        self._drain_late()
-        self._record(final)
+        self._emit(self.monitor.finish())
         if progress is not None and position is not None:
             progress.update(position())
         stats = self.decoder.stats
@@ -135,12 +129,13 @@ class ReplayRunner:
         summary.failed.update(stats.failed)
         summary.ignored.update(stats.ignored)
         summary.inherited_time = stats.inherited
-        summary.untimed = self.fleet.stats.untimed
-        summary.late = self.fleet.stats.late
-        summary.vessels = self.fleet.tracked()
-        summary.alerts = self.fleet.stats.alerts + self._encounter_alerts
-        if self.encounters is not None:
-            summary.late_movers = self.encounters.stats.late
+        monitor = self.monitor
+        summary.untimed = monitor.stats.untimed
+        summary.late = monitor.stats.late
+        summary.evicted = monitor.stats.evicted
+        summary.vessels = monitor.tracked()
+        summary.alerts = Counter(monitor.alerts)
+        summary.late_movers = monitor.encounter_stats.late
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -180,38 +175,27 @@ class ReplayRunner:
         outcomes.clear()
         if self.on_records is not None:
             self.on_records(records)
-        alerts = self.fleet.process(records)
-        alerts.extend(self._encounter_step())
-        self.sink.write(alerts)
+        step = self.monitor.process(records)
         records.clear()
-        self._drain_late()
-        self._record(alerts)
+        self._emit(step)
 
-    def _encounter_step(self) -> list[Alert]:
-        """Pass the slow movers the fleet released on to the encounter stages, then let them
-        follow the fleet's watermark."""
-        if self.encounters is None:
-            return []
-        alerts = self.encounters.follow(self.fleet)
-        self._encounter_alerts.update(alert.type.value for alert in alerts)
-        return alerts
+    def _emit(self, step: Step) -> None:
+        """Alerts to the sink, late reports to the failures, and the counts to the metrics."""
+        self.sink.write(step.alerts)
+        if self.on_failure is not None:
+            for failure in step.late:
+                self.on_failure(failure)
+        self._record(step.alerts)
 
     def _record(self, alerts: list[Alert]) -> None:
         telemetry = self.telemetry
         if telemetry is None:
             return
         telemetry.beat()
-        fleet = self.fleet
+        monitor = self.monitor
         telemetry.decode_stats(self.decoder.stats)
-        telemetry.fleet_stats(fleet.stats, fleet.tracked(), fleet.watermark, time.time())
+        telemetry.fleet_stats(monitor.stats, monitor.tracked(), monitor.watermark, time.time())
         telemetry.published(alerts)
-
-    def _drain_late(self) -> None:
-        late = self.fleet.late
-        if late and self.on_failure is not None:
-            for failure in late:
-                self.on_failure(failure)
-        late.clear()
 
 
 def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
@@ -257,6 +241,11 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         out(
             f"  {summary.late_movers:,} slow positions came too late to be compared for "
             "encounters (a vessel's report far behind the others')\n"
+        )
+    if summary.evicted:
+        out(
+            f"  {summary.evicted:,} vessels were unheard for the eviction horizon "
+            "(tracking.evict_after_hours) and left memory; heard again, they start afresh\n"
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")

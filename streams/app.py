@@ -26,13 +26,15 @@ import faust
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 
+from metrics.telemetry import Telemetry
 from models.alerts import Alert
 from models.config import Config, load_config
+from models.encounter import Mover
 from models.encounter.pipeline import EncounterStats
 from models.engine import Engine
+from models.monitor import Step
 from models.records import Failure, Outcome
 from models.serialise import alert_from_dict, failure_to_dict, record_to_wire
-from metrics.telemetry import Telemetry
 from models.vessel_risk import VesselRisk
 from streams.encounter_stages import CellAgentStage, PairAgentStage, route, watermark_message
 from streams.kafka import client_options
@@ -159,18 +161,15 @@ def create_app(
         for partition in range(settings.partitions):
             await target.send(key=b"wm", value=value, partition=partition)
 
-    async def send_movers() -> None:
-        """Slow movers the fleet released go to their cells; then, if it moved, the fleet's
+    async def send_movers(movers: list[Mover]) -> None:
+        """Slow movers the monitor released go to their cells; then, if it moved, its
         watermark to every cells partition, for each reports partition of this worker. ``send``
         keeps them in order on each partition: a watermark never overtakes a mover."""
-        fleet = track_stage.fleet
-        movers = fleet.movers
-        if movers is None:
+        if not config.encounter.enabled:
             return
         for key, wire in route(movers, config):
             await cells.send(key=key, value=dumps(wire))
-        movers.clear()
-        watermark = fleet.watermark
+        watermark = track_stage.monitor.watermark
         if watermark <= announced["track"]:
             return
         announced["track"] = watermark
@@ -232,8 +231,8 @@ def create_app(
         )
 
     def record_track() -> None:
-        fleet = track_stage.fleet
-        telemetry.fleet_stats(fleet.stats, len(store), fleet.watermark, time.time())
+        monitor = track_stage.monitor
+        telemetry.fleet_stats(monitor.stats, len(store), monitor.watermark, time.time())
 
     @app.agent(raw, name="decode")
     async def decode(stream: Any) -> None:
@@ -273,14 +272,14 @@ def create_app(
                 except (ValueError, TypeError):
                     document = None  # counted as malformed by the stage
                 documents.append((event.message.partition, document))
-            alerts, failures = track_stage.track(documents)
+            step, failures = track_stage.track(documents)
             reported = max(
                 (d.get("t") or 0.0 for _, d in documents if isinstance(d, dict) and "raw" not in d),
                 default=None,
             )
             # Alerts go out before the state is written: a crash repeats alerts, never loses.
-            await send_alerts(alerts, reported)
-            await send_movers()
+            await send_alerts(step.alerts, reported)
+            await send_movers(step.movers)
             store.flush()
             await send_failures(failures)
             record_track()
@@ -296,15 +295,15 @@ def create_app(
             return
         # Every input is read to its end and nothing came for a while: event time moves on
         # with the clock, so a vessel that fell silent is reported without waiting for data.
-        alerts = []
+        step = Step()
         drained = track_stage.drained(assigned(names.reports), settings.partitions)
         if drained is not None:
             # Every decoder has read its raw partition to the end and all it decoded is here:
             # event time reaches the latest decoded anywhere, as at the end of a replay.
-            alerts.extend(track_stage.advance_drained(drained))
-        alerts.extend(track_stage.advance_idle(quiet))
-        await send_alerts(alerts)
-        await send_movers()
+            step.extend(track_stage.advance_drained(drained))
+        step.extend(track_stage.advance_idle(quiet))
+        await send_alerts(step.alerts)
+        await send_movers(step.movers)
         store.flush()
         record_track()
 
@@ -387,7 +386,7 @@ def create_app(
     async def recovered() -> None:
         adopted = 0
         for vessel in store.stored():
-            track_stage.fleet.adopt(vessel)
+            track_stage.monitor.adopt(vessel)
             adopted += 1
         log.info("vessel table recovered: %d vessels", adopted)
         telemetry.set_ready(True)
@@ -408,7 +407,7 @@ def create_app(
         telemetry.set_ready(False)
         telemetry.consumer_lag.clear()  # the partitions may be another worker's now
         for mmsi in store.evict():
-            track_stage.fleet.forget(mmsi)
+            track_stage.monitor.forget(mmsi)
         track_stage.forget_partitions()
         announced["track"] = float("-inf")
 

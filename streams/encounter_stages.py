@@ -19,9 +19,10 @@ from typing import Any, Generic, TypeVar
 
 from models.alerts import Alert
 from models.config import Config
-from models.encounter import CellStage, Mover, PairBucket, PairStage, SourceClock, cells_of
+from models.encounter import CellStage, Mover, PairBucket, PairStage, cells_of
 from models.encounter.mover import cell_key, parse_cell
 from models.encounter.pipeline import EncounterStats
+from models.watermark import Watermark
 
 
 def route(movers: Iterable[Mover], config: Config) -> list[tuple[bytes, dict[str, Any]]]:
@@ -42,12 +43,13 @@ S = TypeVar("S")
 
 
 class _PerPartition(Generic[S]):
-    """One stage and one ``SourceClock`` per partition of a topic this worker reads."""
+    """One stage and one ``Watermark`` (over the upstream partitions) per partition of a topic
+    this worker reads."""
 
     def __init__(self, sources: int, make: Callable[[], S]) -> None:
         self.sources = sources
         self.stages: dict[int, S] = {}
-        self.clocks: dict[int, SourceClock] = {}
+        self.clocks: dict[int, Watermark] = {}
         self.malformed = 0  # messages of the wrong shape (counted, then skipped)
         self._make = make
 
@@ -72,22 +74,22 @@ class _PerPartition(Generic[S]):
         """Take a watermark announcement; False if ``document`` is something else."""
         if "wm" not in document:
             return False
-        self._clock(partition).announce(int(document["src"]), float(document["wm"]))
+        self._clock(partition).mark(int(document["src"]), float(document["wm"]))
         return True
 
     def _ready(self) -> list[tuple[int, S, float]]:
         """Each partition whose upstream has all announced, with its stage and watermark."""
         ready = []
         for partition in sorted(self.clocks):
-            watermark = self.clocks[partition].watermark()
+            watermark = self.clocks[partition].least()
             if watermark is not None:
                 ready.append((partition, self._stage(partition), watermark))
         return ready
 
-    def _clock(self, partition: int) -> SourceClock:
+    def _clock(self, partition: int) -> Watermark:
         clock = self.clocks.get(partition)
         if clock is None:
-            clock = self.clocks[partition] = SourceClock(self.sources)
+            clock = self.clocks[partition] = Watermark(self.sources)
         return clock
 
     def _stage(self, partition: int) -> S:

@@ -25,8 +25,8 @@ from typing import IO, cast
 
 from aiokafka import AIOKafkaProducer
 
-from models.nmea import LineClock
 from metrics.telemetry import Telemetry
+from models.nmea import LineClock
 from streams.kafka import client_options, ensure_topics
 from streams.settings import Settings
 

@@ -1,7 +1,7 @@
 """The two streaming stages, free of faust: what the agents call for each batch.
 
 ``DecodeStage`` turns raw Kafka records of ``ais.raw`` into reports and failures with the same
-``Decoder`` the replay uses; ``TrackStage`` feeds reports to the same ``Fleet``/``Engine``. The
+``Decoder`` the replay uses; ``TrackStage`` feeds reports to the same ``Monitor``. The
 agents in ``streams/app.py`` only convert Kafka events to these calls and send what comes back,
 so replay and stream cannot disagree about behaviour.
 """
@@ -12,13 +12,13 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.alerts import Alert
 from models.decode import Decoder
 from models.engine import Engine
-from models.fleet import Fleet
+from models.monitor import Monitor, Step
 from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
 from models.serialise import record_from_wire
 from models.track import VesselState
+from models.watermark import Watermark
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,31 +106,28 @@ class TrackStage:
     A worker reads several partitions, each in event-time order per vessel but not in step
     with the others. Event time (the watermark) therefore advances to the *least* of the
     partitions' latest event times, minus the lateness, so a partition that is behind never
-    finds its vessels already moved past its reports.
+    finds its vessels already moved past its reports. The monitor does not compare movers
+    here: they come back in each ``Step`` for the worker to re-key by cell.
     """
 
     def __init__(self, engine: Engine, vessels: MutableMapping[int, VesselState]) -> None:
-        self.fleet = Fleet(engine, vessels)
+        self.monitor = Monitor(engine, vessels, pair_locally=False)
         self._lateness = engine.config.tracking.lateness_seconds
-        self._partition_time: dict[int, float] = {}
-        #: (raw partition, reports partition) -> the decoder's latest progress marker seen there.
-        self._raw_marks: dict[tuple[int, int], RawProgress] = {}
+        #: The latest event time of the reports read from each reports partition.
+        self._partitions = Watermark()
+        #: (raw partition, reports partition) -> the latest event time its decoder decoded,
+        #: for the pairs whose decoder said it had read its raw partition to the end.
+        self._drained = Watermark()
 
-    def track(self, documents: Iterable[tuple[int, Any]]) -> tuple[list[Alert], list[Failure]]:
-        """Alerts for a batch of ``(partition, ais.reports value)``; values of the wrong shape
-        and reports that came too late for their vessel come back as failures."""
+    def track(self, documents: Iterable[tuple[int, Any]]) -> tuple[Step, list[Failure]]:
+        """What a batch of ``(partition, ais.reports value)`` gives, and the values of the
+        wrong shape and reports that came too late for their vessel, as failures."""
         records: list[Decoded] = []
         failures: list[Failure] = []
-        latest = self._partition_time
+        partitions = self._partitions
         for partition, document in documents:
             if isinstance(document, dict) and "raw" in document:
-                try:
-                    progress = RawProgress.from_wire(document)
-                except (KeyError, TypeError, ValueError) as err:
-                    raw = repr(document)[:2000]
-                    failures.append(Failure(FailureReason.MALFORMED, raw=raw, detail=repr(err)))
-                else:
-                    self._raw_marks[progress.partition, partition] = progress
+                self._progress(partition, document, failures)
                 continue
             try:
                 record = record_from_wire(document)
@@ -140,23 +137,37 @@ class TrackStage:
                 )
                 continue
             records.append(record)
-            if record.timestamp is not None and record.timestamp > latest.get(partition, -1e300):
-                latest[partition] = record.timestamp
-        fleet = self.fleet
-        alerts = fleet.process(records, advance=False)
-        if latest:
-            alerts.extend(fleet.advance(min(latest.values()) - self._lateness))
-        failures.extend(fleet.late)
-        fleet.late.clear()
-        return alerts, failures
+            if record.timestamp is not None:
+                partitions.mark(partition, record.timestamp)
+        least = partitions.least()
+        watermark = float("-inf") if least is None else least - self._lateness
+        step = self.monitor.process(records, watermark)
+        failures.extend(step.late)
+        step.late.clear()
+        return step, failures
+
+    def _progress(self, partition: int, document: dict[str, Any], failures: list[Failure]) -> None:
+        try:
+            progress = RawProgress.from_wire(document)
+        except (KeyError, TypeError, ValueError) as err:
+            failures.append(
+                Failure(FailureReason.MALFORMED, raw=repr(document)[:2000], detail=repr(err))
+            )
+            return
+        source = (progress.partition, partition)
+        if not progress.caught_up:
+            self._drained.drop(source)
+        else:
+            latest = progress.latest
+            self._drained.mark(source, float("-inf") if latest is None else latest)
 
     def forget_partitions(self) -> None:
         """After a rebalance the partitions may differ: start their clocks afresh. The worker's
         event time starts again too: the partitions it takes over may be behind the ones it had,
         and their vessels must not be moved past reports still to come."""
-        self._partition_time.clear()
-        self._raw_marks.clear()
-        self.fleet.restart_clock()
+        self._partitions.clear()
+        self._drained.clear()
+        self.monitor.restart_clock()
 
     def drained(self, reports_partitions: Iterable[int], raw_partitions: int) -> float | None:
         """The latest event time decoded anywhere, if every decoder has said, after the last
@@ -164,28 +175,20 @@ class TrackStage:
         to the end — so every report there is, up to that time, has reached this worker.
         ``None`` while any decoder is behind or has not said."""
         mine = list(reports_partitions)
-        if not mine:
-            return None
-        latest = float("-inf")
-        for raw in range(raw_partitions):
-            for partition in mine:
-                progress = self._raw_marks.get((raw, partition))
-                if progress is None or not progress.caught_up:
-                    return None
-                if progress.latest is not None:
-                    latest = max(latest, progress.latest)
-        return latest if latest > float("-inf") else None
+        sources = [(raw, partition) for raw in range(raw_partitions) for partition in mine]
+        latest = self._drained.latest(sources)
+        return None if latest is None or latest == float("-inf") else latest
 
-    def advance_drained(self, until: float) -> list[Alert]:
+    def advance_drained(self, until: float) -> Step:
         """Everything decoded anywhere has been tracked: event time reaches ``until``, as at the
-        end of a replay's input (``Fleet.finish``)."""
-        return self.fleet.advance(until)
+        end of a replay's input (``Monitor.finish``)."""
+        return self.monitor.advance(until)
 
-    def advance_idle(self, idle_seconds: float) -> list[Alert]:
+    def advance_idle(self, idle_seconds: float) -> Step:
         """The input has been idle for ``idle_seconds`` of wall-clock time: let event time move
         on as far from the latest event seen, so that a vessel falling silent is reported
         without waiting for more input."""
-        fleet = self.fleet
-        if fleet.max_time == float("-inf") or idle_seconds <= 0:
-            return []
-        return fleet.advance(fleet.max_time + idle_seconds - self._lateness)
+        monitor = self.monitor
+        if monitor.latest == float("-inf") or idle_seconds <= 0:
+            return Step()
+        return monitor.advance(monitor.latest + idle_seconds - self._lateness)

@@ -15,10 +15,9 @@ from typing import Any
 
 from models.alerts import Alert
 from models.config import Config
-from models.encounter import Encounters
 from models.engine import Engine
-from models.fleet import Fleet
 from models.geo import EARTH_RADIUS_KM, KM_PER_NM
+from models.monitor import Monitor
 from models.records import PositionReport, StaticReport
 from zones.index import ZoneIndex
 from zones.model import Zone
@@ -88,19 +87,13 @@ def run(
     zones: Sequence[Zone] = (),
     batch: int = 500,
 ) -> list[Alert]:
-    """Replay records through a Fleet and the encounter stages in batches, finishing at the
-    end, as replay does."""
-    config = config or Config()
-    fleet = Fleet(Engine(config, ZoneIndex(zones)))
-    encounters = Encounters(config)
+    """Replay records through the ``Monitor`` in batches, finishing at the end, as replay does."""
+    monitor = Monitor(Engine(config or Config(), ZoneIndex(zones)))
     alerts: list[Alert] = []
-
     items = list(records)
     for start in range(0, len(items), batch):
-        alerts.extend(fleet.process(items[start : start + batch]))
-        alerts.extend(encounters.follow(fleet))
-    alerts.extend(fleet.finish())
-    alerts.extend(encounters.follow(fleet))
+        alerts.extend(monitor.process(items[start : start + batch]).alerts)
+    alerts.extend(monitor.finish().alerts)
     return alerts
 
 

@@ -4,7 +4,8 @@
 
 ``SOURCE_DIR`` holds the source datasets in the layout of the project's shared data folder
 (``nga-wpi/UpdatedPub150.csv``, ``gfw-anchorages/anchorage_overrides.csv``, ...); it defaults to
-``$VIGILMAR_ZONE_SOURCES`` or ``/work/shared/data/zones``. ``OUTPUT`` defaults to the shipped
+``$VIGILMAR_ZONE_SOURCES`` or else ``../shared/data/zones`` beside the repository (resolved from
+this package's location, not the working directory). ``OUTPUT`` defaults to the shipped
 pack. The build is deterministic: the same sources give a byte-identical file (a test checks
 the checked-in pack against a fresh build).
 
@@ -49,7 +50,8 @@ __all__ = ["DEFAULT_SOURCES", "LAYERS", "build", "main"]
 Layer = Callable[[Path], list[Feature]]
 
 LAYERS: tuple[Layer, ...] = (wpi_ports, anchorages, us_caribbean_waters, shipping_lanes)
-DEFAULT_SOURCES = Path("/work/shared/data/zones")
+# The project's shared data folder is a sibling of the repository: <root>/../shared/data/zones.
+DEFAULT_SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "zones"
 
 
 def build(source_dir: Path, layers: Sequence[Layer] = LAYERS) -> str:

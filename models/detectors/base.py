@@ -2,47 +2,72 @@
 
 A detector is a small object with no mutable attributes of its own: its per-vessel state is a
 plain dataclass the engine keeps in the vessel's ``VesselState``, so the replay dict and the
-faust table hold the same thing. ``step(state, observation) -> (state, findings)`` runs on every
-position, in event-time order; ``tick(state, watermark) -> (state, findings)`` runs when event time
-passes ``due(state)`` without a new position (silence is a behaviour too).
+faust table hold the same thing. Every detector has the same two methods:
+
+- ``step(state, event) -> (state, findings)``, called in event-time order with each
+  ``Observation`` of a kind the detector ``needs``: a usable position, a static report, a
+  report with coordinates off the globe, or silence (event time passed ``due`` with no report);
+- ``due(state)``: the event time at which the detector wants a ``SILENCE`` observation even if
+  no report comes, or ``None`` (detectors that do not need silence always say ``None``).
+
+The engine loops over its detectors uniformly and never calls one by name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
 from models.geo import distance_km, knots
+from models.records import Fix, StaticReport
 from zones.model import Zone
 
 S = TypeVar("S")
 
 
-class Fix(NamedTuple):
-    """A usable position with its event time (Unix seconds)."""
+class Kind(StrEnum):
+    """What an observation is about."""
 
-    t: float
-    lat: float
-    lon: float
-    speed: float | None
-    course: float | None
+    POSITION = "position"  # a usable fix, after its vessel's previous one
+    STATIC = "static"  # static and voyage data (name, call sign, IMO, ship type ...)
+    IMPOSSIBLE = "impossible"  # coordinates off the globe (not the 91/181 sentinels)
+    SILENCE = "silence"  # event time reached a detector's ``due`` with no new report
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """A vessel's new fix, with the fix before it and the zones it lies in."""
+class Observation(NamedTuple):
+    """One event in a vessel's life, as every detector receives it (immutable).
 
+    ``t`` is its event time (the watermark for ``SILENCE``); ``previous`` the vessel's last
+    usable fix before it. ``fix`` is the new fix of a ``POSITION`` and the reported, off-globe
+    coordinates of an ``IMPOSSIBLE``; ``static`` the report of a ``STATIC``; ``zones`` the zones
+    a ``POSITION`` lies in. (A named tuple: one is made for every report, on the hot path.)
+    """
+
+    kind: Kind
     mmsi: int
-    fix: Fix
-    previous: Fix | None
-    zones: tuple[Zone, ...]
+    t: float
+    previous: Fix | None = None
+    fix: Fix | None = None
+    zones: tuple[Zone, ...] = ()
+    static: StaticReport | None = None
+
+    @property
+    def position(self) -> Fix:
+        """The new fix of a ``POSITION`` observation."""
+        assert self.fix is not None, f"a {self.kind} observation has no fix"
+        return self.fix
+
+
+POSITIONS = frozenset({Kind.POSITION})
 
 
 class Detector(Protocol[S]):
     """The shape every behaviour detector has."""
 
     name: str
+    #: The kinds of observation ``step`` is called with.
+    needs: ClassVar[frozenset[Kind]]
 
     def initial(self) -> S: ...
 
@@ -50,19 +75,16 @@ class Detector(Protocol[S]):
 
     def step(self, state: S, obs: Observation) -> tuple[S, list[Finding]]: ...
 
-    def tick(self, state: S, mmsi: int, watermark: float) -> tuple[S, list[Finding]]: ...
-
     def due(self, state: S) -> float | None: ...
 
 
 class Untimed(Generic[S]):
-    """For detectors that only react to reports: no timer, nothing to do on a tick."""
+    """For detectors that only react to reports: they never ask for silence."""
+
+    needs: ClassVar[frozenset[Kind]] = POSITIONS
 
     def due(self, state: S) -> float | None:
         return None
-
-    def tick(self, state: S, mmsi: int, watermark: float) -> tuple[S, list[Finding]]:
-        return state, []
 
 
 def speed_over_ground(fix: Fix, previous: Fix | None) -> float | None:

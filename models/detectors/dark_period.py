@@ -13,11 +13,11 @@ their watermarks advanced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
 from models.config import DarkPeriodConfig
-from models.detectors.base import Observation
+from models.detectors.base import Kind, Observation
 from models.geo import SECONDS_PER_HOUR, distance_km, knots
 
 _INTERVALS_KEPT = 16
@@ -25,20 +25,19 @@ _INTERVALS_KEPT = 16
 
 @dataclass(slots=True)
 class DarkState:
-    last_t: float | None = None
-    last_lat: float = 0.0
-    last_lon: float = 0.0
     reports: int = 0
     intervals: list[float] = field(default_factory=list)
     open: bool = False
     #: Seconds of silence that make this vessel dark (None: not a regular reporter yet); kept
     #: up to date by ``step`` so that the timer asked for on every report costs nothing.
     threshold: float | None = None
+    #: When silence since the last report becomes a dark period (None: never, as things stand).
+    due_at: float | None = None
 
 
 class DarkPeriod:
     name = "dark_period"
-    timed = True  # has a timer: silence is found by ``tick``
+    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.SILENCE})
 
     def __init__(self, config: DarkPeriodConfig) -> None:
         self.config = config
@@ -48,8 +47,19 @@ class DarkPeriod:
         return DarkState()
 
     def restore(self, data: dict[str, Any]) -> DarkState:
-        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
-        return DarkState(**data)
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it). A snapshot from
+        before ``due_at`` existed kept the last report's time as ``last_t``."""
+        state = DarkState(
+            reports=int(data.get("reports", 0)),
+            intervals=[float(i) for i in data.get("intervals", [])],
+            open=bool(data.get("open", False)),
+            threshold=data.get("threshold"),
+            due_at=data.get("due_at"),
+        )
+        last_t = data.get("last_t")
+        if "due_at" not in data and last_t is not None and state.threshold is not None:
+            state.due_at = float(last_t) + state.threshold
+        return state
 
     def threshold(self, state: DarkState) -> float | None:
         """Seconds of silence that make this vessel dark, or ``None`` if it is not regular yet."""
@@ -59,51 +69,47 @@ class DarkPeriod:
         return max(self._min_gap, self.config.interval_factor * usual)
 
     def due(self, state: DarkState) -> float | None:
-        threshold = state.threshold
-        if threshold is None or state.open or state.last_t is None:
-            return None
-        return state.last_t + threshold
-
-    def tick(
-        self, state: DarkState, mmsi: int, watermark: float
-    ) -> tuple[DarkState, list[Finding]]:
-        due = self.due(state)
-        if due is None or watermark < due:
-            return state, []
-        state.open = True
-        return state, [self._opened(state, mmsi)]
+        return None if state.open else state.due_at
 
     def step(self, state: DarkState, obs: Observation) -> tuple[DarkState, list[Finding]]:
-        fix = obs.fix
+        if obs.kind is Kind.SILENCE:
+            due = self.due(state)
+            if due is None or obs.t < due:
+                return state, []
+            state.open = True
+            return state, [self._opened(state, obs)]
+        fix, last = obs.position, obs.previous
         findings: list[Finding] = []
-        if state.last_t is not None:
-            gap = fix.t - state.last_t
+        if last is not None:
+            gap = fix.t - last.t
             threshold = self.threshold(state)
             if threshold is not None and gap >= threshold:
                 if not state.open:
-                    findings.append(self._opened(state, obs.mmsi))
+                    findings.append(self._opened(state, obs))
                 findings.append(self._closed(state, obs, gap, threshold))
             elif gap >= 0:
                 state.intervals.append(gap)
                 if len(state.intervals) > _INTERVALS_KEPT:
                     del state.intervals[0]
         state.open = False
-        state.last_t, state.last_lat, state.last_lon = fix.t, fix.lat, fix.lon
         state.reports += 1
-        state.threshold = self.threshold(state)
+        state.threshold = threshold = self.threshold(state)
+        state.due_at = None if threshold is None else fix.t + threshold
         return state, findings
 
-    def _opened(self, state: DarkState, mmsi: int) -> Finding:
+    def _opened(self, state: DarkState, obs: Observation) -> Finding:
+        """The silence since the vessel's last fix (``obs.previous``) is a dark period."""
         threshold = self.threshold(state) or self._min_gap
-        assert state.last_t is not None
+        last = obs.previous
+        assert last is not None
         return Finding(
             type=AlertType.DARK_PERIOD,
             status=Status.OPEN,
-            mmsi=mmsi,
-            start=state.last_t,
+            mmsi=obs.mmsi,
+            start=last.t,
             end=None,
-            lat=state.last_lat,
-            lon=state.last_lon,
+            lat=last.lat,
+            lon=last.lon,
             evidence={
                 "expected_interval_seconds": round(_median(state.intervals), 1),
                 "threshold_hours": round(threshold / SECONDS_PER_HOUR, 2),
@@ -115,19 +121,19 @@ class DarkPeriod:
         )
 
     def _closed(self, state: DarkState, obs: Observation, gap: float, threshold: float) -> Finding:
-        assert state.last_t is not None
-        fix = obs.fix
-        km = distance_km(state.last_lat, state.last_lon, fix.lat, fix.lon)
+        last, fix = obs.previous, obs.position
+        assert last is not None
+        km = distance_km(last.lat, last.lon, fix.lat, fix.lon)
         implied = knots(km, gap)
         hours = gap / SECONDS_PER_HOUR
         return Finding(
             type=AlertType.DARK_PERIOD,
             status=Status.CLOSED,
             mmsi=obs.mmsi,
-            start=state.last_t,
+            start=last.t,
             end=fix.t,
-            lat=state.last_lat,
-            lon=state.last_lon,
+            lat=last.lat,
+            lon=last.lon,
             evidence={
                 "gap_hours": round(hours, 2),
                 "distance_km": round(km, 2),

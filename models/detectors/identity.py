@@ -15,12 +15,11 @@ turns under one MMSI raise one alert per new value, not one per turn. Both are i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
 from models.config import IdentityConfig
-from models.detectors.base import Fix, Observation, Untimed
-from models.records import StaticReport
+from models.detectors.base import Kind, Observation, Untimed
 from zones.flags import mid_allocation
 
 #: Transponder defaults and test numbers seen in the wild, not allocated to any ship.
@@ -56,6 +55,7 @@ class IdentityState:
 
 class Identity(Untimed[IdentityState]):
     name = "identity"
+    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.STATIC})
 
     def __init__(self, config: IdentityConfig) -> None:
         self.config = config
@@ -73,13 +73,15 @@ class Identity(Untimed[IdentityState]):
         return IdentityState(checked=bool(data.get("checked")), known=known)
 
     def step(self, state: IdentityState, obs: Observation) -> tuple[IdentityState, list[Finding]]:
+        if obs.kind is Kind.STATIC:
+            return state, self._static(state, obs)
         if state.checked:
             return state, []
         state.checked = True
         reason = invalid_reason(obs.mmsi)
         if reason is None:
             return state, []
-        fix = obs.fix
+        fix = obs.position
         return state, [
             Finding(
                 type=AlertType.INVALID_IDENTITY,
@@ -94,10 +96,10 @@ class Identity(Untimed[IdentityState]):
             )
         ]
 
-    def static(
-        self, state: IdentityState, mmsi: int, report: StaticReport, t: float, where: Fix | None
-    ) -> tuple[IdentityState, list[Finding]]:
+    def _static(self, state: IdentityState, obs: Observation) -> list[Finding]:
         """A static report: compare each field it carries with what the vessel said before."""
+        report, t, where = obs.static, obs.t, obs.previous
+        assert report is not None
         findings: list[Finding] = []
         for name in FIELDS:
             value = getattr(report, name)
@@ -120,7 +122,7 @@ class Identity(Untimed[IdentityState]):
                 Finding(
                     type=AlertType.IDENTITY_CHANGE,
                     status=Status.CLOSED,
-                    mmsi=mmsi,
+                    mmsi=obs.mmsi,
                     start=t,
                     end=t,
                     lat=None if where is None else where.lat,
@@ -137,4 +139,4 @@ class Identity(Untimed[IdentityState]):
                     ),
                 )
             )
-        return state, findings
+        return findings

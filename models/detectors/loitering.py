@@ -47,7 +47,7 @@ class Loitering(Untimed[LoiterState]):
         return LoiterState(**data)
 
     def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
-        fix = obs.fix
+        fix = obs.position
         speed = speed_over_ground(fix, obs.previous)
         if speed is None:
             return state, []

@@ -44,7 +44,7 @@ class PortCall(Untimed[PortCallState]):
         return PortCallState(**data)
 
     def step(self, state: PortCallState, obs: Observation) -> tuple[PortCallState, list[Finding]]:
-        fix = obs.fix
+        fix = obs.position
         harbour = harbour_of(obs.zones)
         findings: list[Finding] = []
         if harbour is None:

@@ -15,13 +15,13 @@ neither raises a new jump.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
 from models.config import PositionJumpConfig
-from models.detectors.base import Fix, Observation, Untimed
+from models.detectors.base import Kind, Observation, Untimed
 from models.geo import distance_km, knots
-from models.records import iso_utc
+from models.records import Fix, iso_utc
 
 
 @dataclass(slots=True)
@@ -33,6 +33,7 @@ class JumpState:
 
 class PositionJump(Untimed[JumpState]):
     name = "position_jump"
+    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.IMPOSSIBLE})
 
     def __init__(self, config: PositionJumpConfig) -> None:
         self.config = config
@@ -50,7 +51,9 @@ class PositionJump(Untimed[JumpState]):
         )
 
     def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
-        fix, anchor = obs.fix, state.anchor
+        if obs.kind is Kind.IMPOSSIBLE:
+            return state, [self._impossible(obs)]
+        fix, anchor = obs.position, state.anchor
         if anchor is None or self._connects(anchor, fix):
             state.anchor, state.candidate = fix, None
             return state, []
@@ -99,16 +102,17 @@ class PositionJump(Untimed[JumpState]):
             ),
         )
 
-    def impossible(
-        self, mmsi: int, timestamp: float, lat: float, lon: float, last: Fix | None
-    ) -> Finding:
-        """A report whose coordinates lie off the globe (and are not the 91/181 sentinels)."""
+    def _impossible(self, obs: Observation) -> Finding:
+        """A report whose coordinates lie off the globe (and are not the 91/181 sentinels): where
+        the vessel last was, with what it claimed."""
+        lat, lon = obs.position.lat, obs.position.lon
+        last = obs.previous
         return Finding(
             type=AlertType.POSITION_JUMP,
             status=Status.CLOSED,
-            mmsi=mmsi,
-            start=timestamp,
-            end=timestamp,
+            mmsi=obs.mmsi,
+            start=obs.t,
+            end=obs.t,
             lat=None if last is None else last.lat,
             lon=None if last is None else last.lon,
             evidence={"reported_lat": lat, "reported_lon": lon, "impossible_coordinates": True},

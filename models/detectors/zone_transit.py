@@ -31,7 +31,7 @@ class ZoneTransit(Untimed[TransitState]):
         watched = [zone for zone in obs.zones if zone.raises_entry]
         if not watched and not state.inside:
             return state, []
-        fix = obs.fix
+        fix = obs.position
         findings: list[Finding] = []
         now = {zone.id for zone in watched}
         for zone_id in sorted(set(state.inside) - now):
@@ -71,7 +71,7 @@ class ZoneTransit(Untimed[TransitState]):
         evidence: dict[str, float | None],
         text: str,
     ) -> Finding:
-        fix = obs.fix
+        fix = obs.position
         return Finding(
             type=kind,
             status=Status.CLOSED,

@@ -3,6 +3,6 @@
 from models.encounter.cells import CellStage, PairBucket
 from models.encounter.mover import Mover, cells_of
 from models.encounter.pairs import PairStage
-from models.encounter.pipeline import Encounters, SourceClock
+from models.encounter.pipeline import Encounters
 
-__all__ = ["CellStage", "Encounters", "Mover", "PairBucket", "PairStage", "SourceClock", "cells_of"]
+__all__ = ["CellStage", "Encounters", "Mover", "PairBucket", "PairStage", "cells_of"]

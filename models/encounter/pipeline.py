@@ -1,25 +1,21 @@
-"""Encounters end to end, in one process, and the watermark of a stage with several inputs.
+"""Encounters end to end, in one process.
 
-``Encounters`` is what the replay runs: movers in, routed to cells (``CellStage``), close pair
-buckets on to ``PairStage``, alerts out, every stage advanced by the same watermark. A streaming
-worker runs the same two stages, one per partition of their topics, with ``SourceClock`` taking
-the watermark of a partition as the least of what its upstream partitions announced.
+``Encounters`` is what ``Monitor`` runs in one process: movers in, routed to cells
+(``CellStage``), close pair buckets on to ``PairStage``, alerts out, every stage advanced by the
+same watermark. A streaming worker runs the same two stages, one per partition of their topics,
+each advanced by a ``Watermark`` over what its upstream partitions announced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from models.alerts import Alert
 from models.config import Config
 from models.encounter.cells import CellStage
 from models.encounter.mover import Mover, cells_of
 from models.encounter.pairs import PairStage
-
-if TYPE_CHECKING:  # the fleet imports the movers of this package
-    from models.fleet import Fleet
 
 
 @dataclass(slots=True)
@@ -45,15 +41,6 @@ class Encounters:
             for cell in cells_of(mover.lat, mover.lon, encounter):
                 add(cell, mover)
 
-    def follow(self, fleet: Fleet) -> list[Alert]:
-        """Take the slow movers ``fleet`` released, then move on to its watermark (what the
-        replay does after each batch and at the end)."""
-        if fleet.movers is None:
-            return []
-        self.feed(fleet.movers)
-        fleet.movers.clear()
-        return self.advance(fleet.watermark)
-
     def advance(self, watermark: float) -> list[Alert]:
         for bucket in self.cells.advance(watermark):
             self.pairs.add(bucket)
@@ -68,27 +55,3 @@ class Encounters:
             pair_buckets=cells.pairs,
             episodes=pairs.episodes,
         )
-
-
-class SourceClock:
-    """The watermark of a partition fed by ``sources`` upstream partitions: the least they have
-    announced, once every one has (announcements are monotone: a lower one after a rebalance is
-    ignored)."""
-
-    def __init__(self, sources: int) -> None:
-        self.sources = sources
-        self._marks: dict[int, float] = {}
-
-    def announce(self, source: int, watermark: float) -> None:
-        if watermark > self._marks.get(source, float("-inf")):
-            self._marks[source] = watermark
-
-    def watermark(self) -> float | None:
-        if len(self._marks) < self.sources:
-            return None
-        return min(self._marks.values())
-
-    def describe(self) -> str:
-        """For logs: each source's watermark, and the result."""
-        marks = " ".join(f"{source}:{mark:.0f}" for source, mark in sorted(self._marks.items()))
-        return f"{marks or 'nothing heard'} -> {self.watermark()}"

@@ -15,7 +15,7 @@ import pytest
 from models.alerts import Alert
 from models.config import Config
 from models.engine import Engine
-from models.fleet import Fleet
+from models.monitor import Monitor, Step
 from models.records import PositionReport
 from streams.encounter_stages import CellAgentStage, PairAgentStage, route, watermark_message
 from tests.factories import HOUR, T0, by_time, move, of_type, run, voyage
@@ -56,16 +56,14 @@ def owner(partition: int) -> int:
 def track_workers(records: list[PositionReport], config: Config, batch: int) -> list[deque[Any]]:
     """Two workers track the vessels of their report partitions; what they send to each cells
     partition, in the order sent: movers by cell, then their watermark for each partition."""
-    fleets = [Fleet(Engine(config, ZoneIndex())) for _ in WORKERS]
+    fleets = [Monitor(Engine(config, ZoneIndex()), pair_locally=False) for _ in WORKERS]
     queues: list[deque[Any]] = [deque() for _ in range(PARTITIONS)]
     mine = [[r for r in records if owner(r.mmsi % PARTITIONS) == w] for w in range(2)]
 
-    def publish(w: int) -> None:
+    def publish(w: int, step: Step) -> None:
         fleet = fleets[w]
-        assert fleet.movers is not None
-        for key, wire in route(fleet.movers, config):
+        for key, wire in route(step.movers, config):
             queues[partition_of(key)].append((key, json.loads(json.dumps(wire))))
-        fleet.movers.clear()
         if fleet.watermark > float("-inf"):
             for source in sorted(WORKERS[w]):
                 for q in range(PARTITIONS):
@@ -73,13 +71,11 @@ def track_workers(records: list[PositionReport], config: Config, batch: int) -> 
 
     for start in range(0, max(map(len, mine)), batch):
         for w in (0, 1):
-            fleets[w].process(mine[w][start : start + batch], advance=True)
-            publish(w)
+            publish(w, fleets[w].process(mine[w][start : start + batch]))
     # Read to the end, everywhere: each worker's event time moves on to the latest decoded.
     end = max(r.timestamp or 0.0 for r in records)
     for w in (0, 1):
-        fleets[w].advance(end)
-        publish(w)
+        publish(w, fleets[w].advance(end))
     return queues
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from metrics.telemetry import MetricsServer, Telemetry
 from models.config import Config
 from models.engine import Engine
-from metrics.telemetry import MetricsServer, Telemetry
 from replay.cli import main
 from replay.readers import Reader
 from replay.runner import ReplayRunner

@@ -37,7 +37,7 @@ def track_in_batches(stage: TrackStage, store: VesselStore, items: list, batch: 
     for start in range(0, len(items), batch):
         produced, failures = stage.track(items[start : start + batch])
         assert failures == []
-        alerts.extend(produced)
+        alerts.extend(produced.alerts)
         store.flush()
     return alerts
 
@@ -74,7 +74,7 @@ def test_track_stage_over_partitions_gives_the_replay_alerts(batch: int) -> None
     store = VesselStore(table, engine())
     stage = TrackStage(store._engine, store)
     alerts = track_in_batches(stage, store, wire(records), batch)
-    alerts.extend(stage.fleet.finish())
+    alerts.extend(stage.monitor.finish().alerts)
     assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
     assert set(table) == {str(r.mmsi).encode() for r in records}
 
@@ -98,12 +98,12 @@ def test_a_rebalance_mid_stream_changes_no_alert() -> None:
     half = len(items) // 2
     alerts = track_in_batches(stage, store, items[:half], 100)
     for mmsi in store.evict():
-        stage.fleet.forget(mmsi)
+        stage.monitor.forget(mmsi)
     stage.forget_partitions()
     for vessel in store.stored():
-        stage.fleet.adopt(vessel)
+        stage.monitor.adopt(vessel)
     alerts.extend(track_in_batches(stage, store, items[half:], 100))
-    alerts.extend(stage.fleet.finish())
+    alerts.extend(stage.monitor.finish().alerts)
     assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
 
@@ -124,15 +124,15 @@ def test_a_partition_behind_the_others_loses_nothing() -> None:
     store = VesselStore({}, engine())
     stage = TrackStage(store._engine, store)
     alerts = track_in_batches(stage, store, items, 50)
-    alerts.extend(stage.fleet.finish())
+    alerts.extend(stage.monitor.finish().alerts)
     assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
 
 def test_malformed_report_values_come_back_as_failures() -> None:
     store = VesselStore({}, engine())
     stage = TrackStage(store._engine, store)
-    alerts, failures = stage.track([(0, None), (1, {"type": 1})])
-    assert alerts == []
+    step, failures = stage.track([(0, None), (1, {"type": 1})])
+    assert step.alerts == []
     assert [f.reason.value for f in failures] == ["malformed", "malformed"]
 
 
@@ -175,6 +175,6 @@ def test_a_worker_knows_when_every_decoder_has_read_its_raw_partition_to_the_end
     _, failures = stage.track([(3, word(2, True, 500.0)), (1, {"raw": "x"})])
     assert stage.drained(mine, 4) == 500.0  # the latest decoded anywhere
     assert [f.reason for f in failures] == ["malformed"]
-    assert stage.fleet.stats.positions == 0  # progress words are not reports
+    assert stage.monitor.stats.positions == 0  # progress words are not reports
     stage.forget_partitions()
     assert stage.drained(mine, 4) is None

@@ -36,7 +36,7 @@ def replay_alerts(path: Path, config: Path) -> tuple[list[dict[str, Any]], float
     out = io.StringIO()
     runner = ReplayRunner(Engine(load_config(config), load_catalogue()), JsonLinesSink(out))
     runner.run(iter(Reader([path])))
-    return [json.loads(line) for line in out.getvalue().splitlines()], runner.fleet.max_time
+    return [json.loads(line) for line in out.getvalue().splitlines()], runner.monitor.latest
 
 
 def keys(alerts: list[dict[str, Any]]) -> set[Key]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,14 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, shape
 
-from zones.build import build, main
+from zones.build import DEFAULT_SOURCES, build, main
 from zones.geodesy import EARTH_RADIUS_M, NAUTICAL_MILE_M, buffer_m, geodesic_circle
 from zones.layer_anchorages import anchorages
 from zones.layer_lanes import shipping_lanes
 from zones.layer_ports import wpi_ports
 from zones.pack_writer import make_feature, pack_text
 
-SHARED_SOURCES = Path("/work/shared/data/zones")
+SHARED_SOURCES = Path(os.environ.get("VIGILMAR_ZONE_SOURCES", DEFAULT_SOURCES))
 M_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180
 WGS84 = Geod(ellps="WGS84")
 

@@ -1,9 +1,9 @@
 """Server-side SVG maps for the report: land, zones, graticule, tracks and alert markers.
 
 Each map is one inline ``<svg>`` in pixel coordinates of its ``MapView`` (equirectangular, see
-``report_geo``), readable without JavaScript: markers carry a ``<title>`` (the browser's own
+``geo``), readable without JavaScript: markers carry a ``<title>`` (the browser's own
 tooltip) and link to their row of the alert table. Layers, bottom to top: sea, land (contoured
-from the GLOBE land mask, ``report_land``), zones of the loaded packs, graticule, vessel tracks
+from the GLOBE land mask, ``land``), zones of the loaded packs, graticule, vessel tracks
 (solid while reporting, dashed across silences, broken — not drawn — across implausible
 jumps), the gap of each dark period (dashed, from where the vessel went dark to where it
 reappeared), and the markers, the most severe on top. Tracks and polygons are unwrapped
@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from replay.report_data import AlertRow, esc, fmt_lat, fmt_lon, fmt_time
-from replay.report_geo import MapView, nice_step
-from replay.report_tracks import Track
+from replay.report.data import AlertRow, esc, fmt_lat, fmt_lon, fmt_time
+from replay.report.geo import MapView, nice_step
+from replay.report.tracks import Track
 from zones.index import ZoneIndex
 
 __all__ = ["MARKER_SHAPES", "ZoneLayer", "render_map", "symbol_defs"]

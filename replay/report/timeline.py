@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from replay.report_data import AlertRow, esc, fmt_time, type_key
+from replay.report.data import AlertRow, esc, fmt_time, type_key
 
 __all__ = ["render_timeline"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from replay.report_data import (
+from replay.report.data import (
     SEVERITIES,
     SEVERITY_COLOURS,
     TYPE_LABELS,
@@ -15,8 +15,8 @@ from replay.report_data import (
     esc,
     fmt_time,
 )
-from replay.report_map import shape_of
-from replay.report_tracks import TrackRecorder
+from replay.report.map import shape_of
+from replay.report.tracks import TrackRecorder
 from replay.runner import ReplaySummary
 
 __all__ = ["alert_table", "counts_table", "header", "legend"]

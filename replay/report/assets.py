@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from replay.report_data import SEVERITIES, SEVERITY_COLOURS
+from replay.report.data import SEVERITIES, SEVERITY_COLOURS
 
 __all__ = ["SCRIPT", "style_sheet"]
 

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 from models.alerts import Alert
-from replay.report_assets import SCRIPT, style_sheet
-from replay.report_data import (
+from replay.report.assets import SCRIPT, style_sheet
+from replay.report.data import (
     SEVERITIES,
     SEVERITY_RANK,
     AlertRow,
@@ -41,11 +41,11 @@ from replay.report_data import (
     fmt_lon,
     type_key,
 )
-from replay.report_geo import MapView, find_regions, fit_view
-from replay.report_map import ZoneLayer, render_map, symbol_defs
-from replay.report_page import alert_table, counts_table, header, legend
-from replay.report_timeline import render_timeline
-from replay.report_tracks import Track, TrackRecorder
+from replay.report.geo import MapView, find_regions, fit_view
+from replay.report.map import ZoneLayer, render_map, symbol_defs
+from replay.report.page import alert_table, counts_table, header, legend
+from replay.report.timeline import render_timeline
+from replay.report.tracks import Track, TrackRecorder
 from replay.runner import AlertWriter, ReplaySummary
 from zones.index import ZoneIndex
 
@@ -287,7 +287,7 @@ def _land(view: MapView, failed: list[str]) -> str | None:
     """The land path of a view, or ``None`` (with the reason noted once) if it cannot be had."""
     if failed:
         return None
-    from replay.report_land import land_path
+    from replay.report.land import land_path
 
     try:
         return land_path(view)

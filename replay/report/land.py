@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from replay.report_geo import MapView
+from replay.report.geo import MapView
 
 __all__ = ["MASK_CELL_DEG", "land_path"]
 
