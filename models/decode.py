@@ -72,6 +72,28 @@ MULTIPART_SECONDS = 600.0
 MAX_FRAGMENT = 200
 _NEVER = sys.maxsize
 
+
+def _problem(text: str, fields: list[str]) -> tuple[FailureReason, str] | None:
+    """Why an AIS sentence cannot be decoded as it stands, or ``None``."""
+    if not checksum_ok(text):
+        return FailureReason.BAD_CHECKSUM, "checksum does not match"
+    if len(fields) != 7:
+        return FailureReason.MALFORMED, f"{len(fields)} fields, not 7"
+    _, total, part, seq, _, _, fill = fields
+    if not (total in _DIGITS and part in _DIGITS and fill[:1] in _DIGITS):
+        return FailureReason.MALFORMED, "fragment count, number or fill bits not one ASCII digit"
+    if seq and seq not in _DIGITS:
+        return FailureReason.MALFORMED, f"sequence id {seq[:20]!r} is not one of 0-9"
+    if not "1" <= part <= total or fill[0] > "5":  # single ASCII digits compare as numbers
+        return FailureReason.MALFORMED, "fragment numbers out of range"
+    if total != "1" and len(text) > MAX_FRAGMENT:
+        return (
+            FailureReason.MALFORMED,
+            f"a fragment of {len(text):,} characters (at most {MAX_FRAGMENT})",
+        )
+    return None
+
+
 _Key = tuple[str, ...]
 
 
@@ -205,58 +227,48 @@ class Decoder:
         source.sentences += 1
         if source.sentences > source.due_count:
             self._expire(out, source, line.source)
-        if not checksum_ok(text):
-            self._fail(out, FailureReason.BAD_CHECKSUM, text, line, "checksum does not match")
+        problem = _problem(text, fields)
+        if problem is not None:
+            self._fail(out, problem[0], text, line, problem[1])
             return
-        if len(fields) != 7:
-            self._fail(out, FailureReason.MALFORMED, text, line, f"{len(fields)} fields, not 7")
-            return
-        _, total_s, part_s, seq, channel, payload, fill_s = fields
-        if not (total_s in _DIGITS and part_s in _DIGITS and fill_s[:1] in _DIGITS):
-            detail = "fragment count, number or fill bits not one ASCII digit"
-            self._fail(out, FailureReason.MALFORMED, text, line, detail)
-            return
-        if seq and seq not in _DIGITS:
-            detail = f"sequence id {seq[:20]!r} is not one of 0-9"
-            self._fail(out, FailureReason.MALFORMED, text, line, detail)
-            return
-        total, part, fill = int(total_s), int(part_s), int(fill_s[:1])
-        if not (1 <= part <= total <= 9) or fill > 5:
-            self._fail(out, FailureReason.MALFORMED, text, line, "fragment numbers out of range")
-            return
-        # The sentence's time: its own (checked), else the line's, else its source's latest.
+        # The sentence's own time must be plausible; without one, the line's or the source's.
         tag = sentence.tag
-        timestamp = tag.timestamp if tag is not None else None
-        if timestamp is None:
-            timestamp = sentence.trailing_time
-        if timestamp is not None:
-            if not self._earliest <= timestamp <= self._latest:
-                self._bad_time(out, sentence, timestamp, line)
+        own = None if tag is None else tag.timestamp
+        if own is None:
+            own = sentence.trailing_time
+        if own is None:
+            if tag is not None and tag.time_text:  # a c: that is not a number
+                self._bad_time(out, sentence, None, line)
                 return
-            source.last_time = timestamp
-        elif tag is not None and tag.time_text:
-            self._bad_time(out, sentence, None, line)
+        elif not self._earliest <= own <= self._latest:
+            self._bad_time(out, sentence, own, line)
             return
-        elif line.received is not None and self._earliest <= line.received <= self._latest:
-            timestamp = line.received
-        else:
-            timestamp = source.last_time
-            if timestamp is not None:
-                self.stats.inherited += 1
+        timestamp = self._time_of(own, line, source)
         if timestamp is not None and timestamp > source.due_time:
             self._expire(out, source, line.source, timestamp, tag)
+        _, total_s, part_s, seq, channel, payload, fill_s = fields
+        total, fill = int(total_s), int(fill_s[0])
         if total == 1:
             self._message(payload, fill, timestamp, text, line, out)
             return
-        if len(text) > MAX_FRAGMENT:
-            detail = f"a fragment of {len(text):,} characters (at most {MAX_FRAGMENT})"
-            self._fail(out, FailureReason.MALFORMED, text[:MAX_FRAGMENT] + "...", line, detail)
-            return
-        if tag is not None and tag.group is not None:
-            key: _Key = ("g", tag.group[2])
-        else:
-            key = (channel, seq, total_s)
-        self._fragment(source, key, tag, total, part, payload, fill, timestamp, text, line, out)
+        key: _Key = (
+            ("g", tag.group[2]) if tag is not None and tag.group else (channel, seq, total_s)
+        )
+        self._fragment(
+            source, key, tag, total, int(part_s), payload, fill, timestamp, text, line, out
+        )
+
+    def _time_of(self, own: float | None, line: InputLine, source: _Source) -> float | None:
+        if own is not None:
+            source.last_time = own
+            return own
+        received = line.received
+        if received is not None and self._earliest <= received <= self._latest:
+            return received
+        inherited = source.last_time
+        if inherited is not None:
+            self.stats.inherited += 1
+        return inherited
 
     def _bad_time(
         self, out: list[Outcome], sentence: Sentence, value: float | None, line: InputLine

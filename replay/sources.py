@@ -353,96 +353,115 @@ def iter_blocks(
     line with a ``truncated_input`` failure giving the byte offset, counted in the decompressed
     data, up to which the stream was read; nothing is raised.
     """
-    pending = b""  # the start of a line whose end has not been read yet
-    next_no = 1
-    at_start = True
-    offset = 0  # bytes of the (decompressed) stream read so far
-    skipped = 0  # > 0 while dropping a line longer than MAX_LINE: its bytes so far
-    shown = b""  # the start of that line
+    lines = _LineCutter(name)
+    if head:
+        yield from lines.cut(head)
     while True:
-        if head:
-            chunk, head = head, b""
-        else:
-            try:
-                chunk = read(CHUNK_SIZE)
-            except _CORRUPT as err:
-                yield _broken_off(name, next_no, offset, pending or shown, err)
-                return
-            if on_chunk is not None:
-                on_chunk()
-        offset += len(chunk)
-        if skipped:
-            end = chunk.find(b"\n")
-            if end < 0 and chunk:
-                skipped += len(chunk)
-                continue
-            skipped += len(chunk) if end < 0 else end
-            yield _too_long(name, next_no, skipped, shown)
-            next_no += 1
-            skipped, shown = 0, b""
-            if end < 0:
-                return
-            chunk = chunk[end + 1 :]
-            at_start = False
-            if not chunk:
-                continue
-        if chunk:
-            data = pending + chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                if len(data) > MAX_LINE:
-                    skipped, shown, pending = len(data), data[:_SHOWN], b""
-                else:
-                    pending = data
-                continue
-            # Only the first line can be too long: it may start in ``pending``; any later line
-            # lies inside ``chunk``, and a chunk is at most MAX_LINE bytes.
-            if data.find(b"\n", 0, MAX_LINE + 1) < 0:
-                first = data.find(b"\n")
-                yield _too_long(name, next_no, first, data[:_SHOWN])
-                next_no += 1
-                at_start = False
-                if first == cut:
-                    pending = data[cut + 1 :]
-                    continue
-                data, cut = data[first + 1 :], cut - first - 1
-            body, pending = data[:cut], data[cut + 1 :]
-        elif pending:
-            body, pending = pending, b""
-        else:
+        try:
+            chunk = read(CHUNK_SIZE)
+        except _CORRUPT as err:
+            yield lines.broken_off(err)
             return
-        if at_start:
-            at_start = False
+        if on_chunk is not None:
+            on_chunk()
+        if not chunk:
+            yield from lines.end()
+            return
+        yield from lines.cut(chunk)
+
+
+class _LineCutter:
+    """Bytes in, in chunks of at most ``MAX_LINE``; blocks of numbered lines out."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pending = b""  # the start of a line whose end has not been read yet
+        self.next_no = 1
+        self.at_start = True
+        self.offset = 0  # bytes of the (decompressed) stream read so far
+        self.skipped = 0  # > 0 while dropping a line longer than MAX_LINE: its bytes so far
+        self.shown = b""  # the start of that line
+
+    def cut(self, chunk: bytes) -> list[Block]:
+        self.offset += len(chunk)
+        blocks: list[Block] = []
+        if self.skipped:
+            end = chunk.find(b"\n")
+            if end < 0:
+                self.skipped += len(chunk)
+                return blocks
+            blocks.append(self._too_long(self.skipped + end, self.shown))
+            self.skipped, self.shown = 0, b""
+            chunk = chunk[end + 1 :]
+            if not chunk:
+                return blocks
+        data = self.pending + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE:
+                self.skipped, self.shown, self.pending = len(data), data[:_SHOWN], b""
+            else:
+                self.pending = data
+            return blocks
+        # Only the first line can be too long: it may start in ``pending``; any later line lies
+        # inside ``chunk``, and a chunk is at most MAX_LINE bytes.
+        if data.find(b"\n", 0, MAX_LINE + 1) < 0:
+            first = data.find(b"\n")
+            blocks.append(self._too_long(first, data[:_SHOWN]))
+            data, cut = data[first + 1 :], cut - first - 1
+        self.pending = data[cut + 1 :]
+        if cut >= 0:
+            blocks.append(self._lines(data[:cut]))
+        return blocks
+
+    def end(self) -> list[Block]:
+        """The stream ended: the last line, if it had no newline."""
+        if self.skipped:
+            return [self._too_long(self.skipped, self.shown)]
+        if self.pending:
+            return [self._lines(self.pending)]
+        return []
+
+    def broken_off(self, err: BaseException) -> Block:
+        """The stream cannot be read further: one failure where it breaks off."""
+        line_no = self.next_no
+        partial = self.pending or self.shown
+        detail = (
+            f"the data breaks off after byte {self.offset:,} (counted after decompression): {err}"
+        )
+        if partial:
+            detail += f"; line {line_no:,} is incomplete and not read"
+        failure = Failure(
+            FailureReason.TRUNCATED_INPUT,
+            raw=partial[:_SHOWN].decode("utf-8", "backslashreplace"),
+            source=self.name,
+            line_no=line_no,
+            detail=detail,
+        )
+        return line_no, [""], {line_no: failure}
+
+    def _lines(self, body: bytes) -> Block:
+        if self.at_start:
+            self.at_start = False
             if body.startswith(_BOM):
                 body = body[len(_BOM) :]
-        lines, failures = decode_lines(body, name, next_no)
-        yield next_no, lines, failures
-        next_no += len(lines)
+        first = self.next_no
+        lines, failures = decode_lines(body, self.name, first)
+        self.next_no += len(lines)
+        return first, lines, failures
 
-
-def _too_long(name: str, line_no: int, size: int, start: bytes) -> Block:
-    failure = Failure(
-        FailureReason.MALFORMED,
-        raw=start.decode("utf-8", "backslashreplace") + "...",
-        source=name,
-        line_no=line_no,
-        detail=f"a line of {size:,} bytes, longer than {MAX_LINE:,}: not read",
-    )
-    return line_no, [""], {line_no: failure}
-
-
-def _broken_off(name: str, line_no: int, offset: int, partial: bytes, err: BaseException) -> Block:
-    detail = f"the data breaks off after byte {offset:,} (counted after decompression): {err}"
-    if partial:
-        detail += f"; line {line_no:,} is incomplete and not read"
-    failure = Failure(
-        FailureReason.TRUNCATED_INPUT,
-        raw=partial[:_SHOWN].decode("utf-8", "backslashreplace"),
-        source=name,
-        line_no=line_no,
-        detail=detail,
-    )
-    return line_no, [""], {line_no: failure}
+    def _too_long(self, size: int, start: bytes) -> Block:
+        self.at_start = False
+        line_no = self.next_no
+        self.next_no += 1
+        failure = Failure(
+            FailureReason.MALFORMED,
+            raw=start.decode("utf-8", "backslashreplace") + "...",
+            source=self.name,
+            line_no=line_no,
+            detail=f"a line of {size:,} bytes, longer than {MAX_LINE:,}: not read",
+        )
+        return line_no, [""], {line_no: failure}
 
 
 def decode_lines(body: bytes, name: str, first_no: int) -> tuple[list[str], dict[int, Failure]]:
