@@ -418,7 +418,7 @@ class _LineCutter:
         """The stream ended: the last line, if it had no newline."""
         if self.skipped:
             return [self._too_long(self.skipped, self.shown)]
-        if self.pending:
+        if self.pending and not (self.at_start and self.pending == _BOM):  # a BOM is no line
             return [self._lines(self.pending)]
         return []
 

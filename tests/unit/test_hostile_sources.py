@@ -39,6 +39,8 @@ CASES = [
     (G + b"\n" + b"x" * (2 * MAX_LINE + 5), ["!", LONG]),  # at the end, without a newline
     (G + b"\n" + b"x" * (MAX_LINE + 9) + b"\n", ["!", LONG]),  # a last newline ends a line
     (b"x" * (MAX_LINE + 1) + b"\n", [LONG]),
+    (b"\xef\xbb\xbf", []),  # a byte order mark alone is no line, as an empty file is none
+    (b"\xef\xbb\xbf\n", [""]),
 ]
 
 
