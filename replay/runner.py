@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
@@ -18,7 +18,8 @@ from models.alerts import Alert
 from models.decode import Decoder
 from models.engine import Engine
 from models.monitor import Monitor, Step
-from models.records import Decoded, Failure, InputLine, Outcome
+from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
+from replay.readers import NMEA
 
 BATCH_SIZE = 4096
 
@@ -37,6 +38,7 @@ class ReplaySummary:
 
     files: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # "source: why", inputs not read to the end
     lines: int = 0  # NMEA lines read
     records: int = 0  # CSV rows and JSON Lines objects read (already decoded)
     messages: int = 0
@@ -62,7 +64,13 @@ class ReplaySummary:
 
 
 class ReplayRunner:
-    """One replay over one stream of input items (lines and/or already-decoded records)."""
+    """One replay over one stream of input items (lines and/or already-decoded records).
+
+    ``formats`` (``Reader.formats``: source name -> format) lets a failure the reader gives for a
+    line of an NMEA log (not UTF-8, too long) count as an NMEA line rather than a CSV/JSON
+    record; a ``truncated_input`` failure counts as neither, and names its input in
+    ``summary.incomplete``.
+    """
 
     def __init__(
         self,
@@ -72,8 +80,10 @@ class ReplayRunner:
         batch_size: int = BATCH_SIZE,
         telemetry: Telemetry | None = None,
         on_records: Callable[[list[Decoded]], None] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.formats = formats
         self.telemetry = telemetry
         self.on_records = on_records
         self.sink = sink
@@ -133,14 +143,20 @@ class ReplayRunner:
         """Records that came decoded (CSV, JSON Lines) count as messages here; the decoder
         counts the NMEA ones itself."""
         summary = self.summary
-        summary.records += 1
         summary.messages += 1
         if isinstance(item, Failure):
+            if item.reason is FailureReason.TRUNCATED_INPUT:
+                summary.incomplete.append(f"{item.source}: {item.detail}")
+            elif self.formats is not None and self.formats.get(item.source) == NMEA:
+                summary.lines += 1
+            else:
+                summary.records += 1
             summary.failed[item.reason.value] += 1
             if self.telemetry is not None:
                 self.telemetry.count("decode", "failed")
                 self.telemetry.decode_failures.labels(item.reason.value).inc()
         else:
+            summary.records += 1
             summary.decoded[item.msg_type] += 1
             if self.telemetry is not None:
                 self.telemetry.count("decode", "decoded")
@@ -200,6 +216,8 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     if summary.failed:
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.failed.items()))
         out(f"  failures by reason: {reasons}\n")
+    for incomplete in summary.incomplete:
+        out(f"  not read to the end: {incomplete}\n")
     if summary.ignored:
         kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.ignored.items()))
         out(f"  other lines (not AIS messages): {kinds}\n")
