@@ -127,7 +127,8 @@ class _Source:
 class DecodeStats:
     """Counts kept by a decoder; ``messages == decoded_total + failed_total``."""
 
-    lines: int = 0
+    lines: int = 0  # NMEA lines read
+    records: int = 0  # CSV rows and JSON Lines objects taken in already decoded (or failed)
     sentences: int = 0
     messages: int = 0
     decoded: Counter[int] = field(default_factory=Counter)  # by message type
