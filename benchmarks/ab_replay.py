@@ -63,7 +63,8 @@ def main() -> None:
         walls = [wall for wall, _ in results]
         print(
             f"{name:6} {trees[name]}: CPU s {', '.join(f'{c:.2f}' for c in cpus)}; "
-            f"median CPU {statistics.median(cpus):.2f} s, median wall {statistics.median(walls):.2f} s"
+            f"median CPU {statistics.median(cpus):.2f} s, "
+            f"median wall {statistics.median(walls):.2f} s"
         )
     ratio = statistics.median(c for _, c in runs["after"]) / statistics.median(
         c for _, c in runs["before"]
