@@ -35,6 +35,7 @@ must leave a region to other zones.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 
@@ -56,7 +57,7 @@ Bounds = tuple[float, float, float, float]
 _CELL_DEG = 0.02  # about 2.2 km north-south: subcells of 550 m
 _COVER_MARGIN_M = 1.0
 _SUB = 4  # subcells per cell side: 16 subcells, one bit each in a 16-bit mask
-_CHUNK = 4096  # circles registered at once: bounds the temporary arrays
+_CHUNK = 1024  # circles (whole zones) registered at once: bounds the temporary arrays
 
 
 class CircleZone(Zone):
@@ -89,7 +90,9 @@ class CircleZone(Zone):
             points = points.reshape(-1, 2)
         if points.shape[0] == 0 or not radius_m > 0:
             raise ValueError(f"circle zone {id!r} needs a centre and a positive radius")
-        points.flags.writeable = False
+        if points.flags.writeable:  # the zone's own read-only copy (a loader shares one)
+            points = points.copy()
+            points.flags.writeable = False
         setter = object.__setattr__
         setter(self, "id", id)
         setter(self, "name", name)
@@ -286,46 +289,61 @@ class CircleIndex:
         """The occupied cells (sorted keys), where each cell's entries start, the entries and
         their subcell masks. An entry is ``~zone`` for the subcells the zone covers, or a
         circle index for the subcells where the circle is to be tested; in each cell sorted
-        by zone, the zone's own entry first, then its circles."""
+        by zone, the zone's own entry first, then its circles.
+
+        Built in chunks of whole zones (so that no (cell, zone) group spans two chunks), to
+        keep the temporary arrays small."""
         lattice = _Lattice(self._rows, self._columns, self._cell)
+        ends = np.cumsum([len(zone.centres) for zone in self.zones], dtype=np.int64)
+        cuts = np.unique(ends[np.searchsorted(ends, np.arange(_CHUNK, len(centres), _CHUNK))])
+        bounds = [0, *cuts.tolist(), len(centres)] if len(centres) else []
         parts = [
-            self._register(
-                centres[first : first + _CHUNK], radius[first : first + _CHUNK], first, lattice
-            )
-            for first in range(0, len(centres), _CHUNK)
+            self._entries_of(centres[a:b], radius[a:b], a, lattice)
+            for a, b in itertools.pairwise(bounds)
+            if b > a
         ]
         if not parts:
             empty = np.empty(0, dtype=np.int32)
             return empty, np.zeros(1, dtype=np.int64), empty, np.empty(0, dtype=np.uint16)
-        key = np.concatenate([part[0] for part in parts])
+        # Chunks are in zone order: a stable sort by cell keeps each cell's entries in order.
+        entry_cell = np.concatenate([part[0] for part in parts])
+        order = np.argsort(entry_cell, kind="stable")
+        entry_cell = entry_cell[order]
+        entries = np.concatenate([part[1] for part in parts])[order]
+        masks = np.concatenate([part[2] for part in parts])[order]
+        new_cell = np.ones(entry_cell.size, dtype=np.bool_)
+        new_cell[1:] = entry_cell[1:] != entry_cell[:-1]
+        cell_first = np.flatnonzero(new_cell)
+        cell_start = np.append(cell_first, entry_cell.size).astype(np.int64)
+        return entry_cell[cell_first], cell_start, entries, masks
+
+    def _entries_of(
+        self, centres: FloatArray, radius: FloatArray, offset: int, lattice: _Lattice
+    ) -> tuple[IntArray, IntArray, npt.NDArray[np.uint16]]:
+        """The entries (cell, entry, mask) of circles ``offset...``, whole zones, sorted by
+        cell, zone, the zone's own entry first, then circle."""
+        key, inside, touch = self._register(centres, radius, offset, lattice)
         order = np.argsort(key)
-        key = key[order]
-        inside = np.concatenate([part[1] for part in parts])[order]
-        touch = np.concatenate([part[2] for part in parts])[order]
+        key, inside, touch = key[order], inside[order], touch[order]
         circles = max(self.circle_count, 1)
-        circle, cell = key % circles, key // circles
+        circle, cell = (key % circles).astype(np.int32), (key // circles).astype(np.int32)
         zone = self._c_zone[circle]
         # (cell, zone) groups, in order (circles are in zone order); a group's subcells covered
         # by one of its circles need no test, the others only the circles that reach them.
         first = np.ones(key.size, dtype=np.bool_)
         first[1:] = (cell[1:] != cell[:-1]) | (zone[1:] != zone[:-1])
         starts = np.flatnonzero(first)
-        group = np.cumsum(first) - 1
+        group = np.cumsum(first, dtype=np.int64) - 1
         covered = np.bitwise_or.reduceat(inside, starts)
         need = touch & ~covered[group]
-        sure = np.flatnonzero(covered)
+        sure = starts[covered != 0]
         tested = np.flatnonzero(need)
-        # Entries ordered by (group, zone entry before circles, circle): stable on group * 2.
-        rank = np.concatenate([group[starts[sure]] * 2, group[tested] * 2 + 1])
+        # Ordered by (group, zone entry before circles, circle): stable on group * 2 (+ 1).
+        rank = np.concatenate([group[sure] * 2, group[tested] * 2 + 1])
         order = np.argsort(rank, kind="stable")
-        entries = np.concatenate([~zone[starts[sure]], circle[tested]])[order].astype(np.int32)
-        masks = np.concatenate([covered[sure], need[tested]])[order].astype(np.uint16)
-        entry_cell = np.concatenate([cell[starts[sure]], cell[tested]])[order]
-        new_cell = np.ones(entry_cell.size, dtype=np.bool_)
-        new_cell[1:] = entry_cell[1:] != entry_cell[:-1]
-        cell_first = np.flatnonzero(new_cell)
-        cell_start = np.append(cell_first, entry_cell.size).astype(np.int64)
-        return entry_cell[cell_first].astype(np.int32), cell_start, entries, masks
+        entries = np.concatenate([~zone[sure], circle[tested]])[order]
+        masks = np.concatenate([covered[group[sure]], need[tested]])[order]
+        return np.concatenate([cell[sure], cell[tested]])[order], entries, masks
 
     def _register(
         self, centres: FloatArray, radius: FloatArray, offset: int, lattice: _Lattice

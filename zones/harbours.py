@@ -84,11 +84,12 @@ def parse_harbours(document: dict[str, Any]) -> CircleIndex:
         raise ValueError("a harbour's centres must be a non-empty list of lon, lat pairs")
     flat = np.fromiter(itertools.chain.from_iterable(row[6] for row in rows), dtype=np.float64)
     centres = flat.reshape(-1, 2)
+    centres.flags.writeable = False  # every zone's centres are a view of this one array
     ends = np.cumsum([len(row[6]) // 2 for row in rows]).tolist()
     countries: dict[str, str] = {}  # one string per code, not one per harbour
     zones = [
         CircleZone(
-            id=id,
+            id=zone_id,
             name=name,
             kind=_KINDS[kind],
             centres=centres[end - len(flat_centres) // 2 : end],
@@ -96,7 +97,7 @@ def parse_harbours(document: dict[str, Any]) -> CircleIndex:
             country=None if country is None else countries.setdefault(country, country),
             source=sources[source],
         )
-        for (id, kind, name, country, source, radius, flat_centres), end in zip(
+        for (zone_id, kind, name, country, source, radius, flat_centres), end in zip(
             rows, ends, strict=True
         )
     ]
