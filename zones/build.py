@@ -27,6 +27,9 @@ waters``           ``eez``             US Virgin Islands, polygonised
 Every boundary comes from a real source: no invented outlines. To extend the pack, write
 another layer (a ``zones/layer_*.py`` module) and add it to ``LAYERS``. Each layer's module
 documents its rules; ``zones/data/SOURCES.md`` lists datasets and licences.
+
+The harbours of the rest of the world are not in the pack: ``python -m zones.build_harbours``
+builds them, from the same source folder, into the world harbour layer (``zones.harbours``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zones.errors import ZoneError
+from zones.harbours import shipped_harbours
 from zones.index import ZoneIndex
 from zones.model import Zone
 from zones.pack import load_pack
@@ -19,7 +20,8 @@ def default_pack_path() -> Path:
 
 
 def load_catalogue(extra: Sequence[Path | str] = (), include_default: bool = True) -> ZoneIndex:
-    """Load the shipped pack (unless ``include_default`` is false) and ``extra`` packs, in order.
+    """Load the shipped pack and world harbour layer (unless ``include_default`` is false) and
+    ``extra`` packs, in order.
 
     Raises ``ZonePackError`` for a pack that cannot be read or has problems, and ``ZoneError``
     when two packs use the same zone id.
@@ -41,4 +43,4 @@ def load_catalogue(extra: Sequence[Path | str] = (), include_default: bool = Tru
                 )
             origin[zone.id] = path
             zones.append(zone)
-    return ZoneIndex(zones)
+    return ZoneIndex(zones, circles=shipped_harbours() if include_default else None)

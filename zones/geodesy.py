@@ -14,7 +14,8 @@ to west. Two tools do it properly:
     distances are within 0.1 % up to 500 km from it, so callers keep each piece of a large
     geometry within a few hundred km (``zones.layer_lanes`` cuts lanes into tiles).
 
-Used by the builder only; the engine never needs metres-to-degrees conversions.
+The builders use both. At run time only ``geodesic_circle`` is used, to draw circle zones
+(``zones.circles``), so pyproj is imported only when ``buffer_m`` first runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -94,6 +94,8 @@ _Transform = Callable[[Coordinates], Coordinates]
 def _aeqd(lon: float, lat: float) -> tuple[_Transform, _Transform]:
     """Functions from lon/lat to metres in the azimuthal equidistant projection at (lon, lat),
     and back, in the array form ``shapely.transform`` calls."""
+    from pyproj import CRS, Transformer  # here: the engine needs no projection, only builders
+
     local = CRS.from_proj4(f"+proj=aeqd +lon_0={lon} +lat_0={lat} +datum=WGS84 +units=m")
     to_local = Transformer.from_crs("EPSG:4326", local, always_xy=True)
     to_wgs84 = Transformer.from_crs(local, "EPSG:4326", always_xy=True)

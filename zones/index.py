@@ -18,6 +18,10 @@ the query geometries (here, points) and walks every vertex of the zone for each 
 point in a port next to an EEZ outline of a thousand vertices costs a thousand edge checks.
 The prepared zone answers from its own edge index; on harbour traffic that is 8 times faster
 (see ``benchmarks/zone_matching.py``).
+
+Zones made of circles (``zones.circles.CircleZone``: the world harbour layer, 25,000 ports and
+anchorages) are given apart, as a ``CircleIndex``, and matched by distance on its own grid,
+never as polygons; their indices follow the polygon zones' in ``zones``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy.typing as npt
 import shapely
 from shapely import STRtree
 
+from zones.circles import CircleIndex
 from zones.errors import ZoneError
 from zones.model import Zone
 
@@ -45,16 +50,20 @@ _FINEST_CELL_DEG = 0.01
 class ZoneIndex:
     """Zones indexed once, queried with arrays of points.
 
-    Indices returned by ``match`` and ``pairs`` are positions in ``zones``. Zone ids must be
-    unique (``ZoneError`` otherwise).
+    ``zones`` are matched by their polygons; ``circles``, if given, by distance
+    (``zones.circles``). Indices returned by ``match`` and ``pairs`` are positions in
+    ``zones``: the polygon zones, then the circle zones. Zone ids must be unique across both
+    (``ZoneError`` otherwise).
     """
 
-    __slots__ = ("_cell", "_geometries", "_grid", "_origin", "_tree", "zones")
+    __slots__ = ("_cell", "_circles", "_geometries", "_grid", "_origin", "_tree", "zones")
 
-    def __init__(self, zones: Iterable[Zone] = ()) -> None:
-        self.zones: tuple[Zone, ...] = tuple(zones)
+    def __init__(self, zones: Iterable[Zone] = (), circles: CircleIndex | None = None) -> None:
+        polygons = tuple(zones)
+        self._circles = circles
+        self.zones: tuple[Zone, ...] = polygons + (circles.zones if circles is not None else ())
         _reject_duplicate_ids(self.zones)
-        self._geometries = np.array([zone.geometry for zone in self.zones], dtype=object)
+        self._geometries = np.array([zone.geometry for zone in polygons], dtype=object)
         shapely.prepare(self._geometries)
         self._tree = STRtree(self._geometries)
         self._origin, self._cell, self._grid = _occupancy_grid(shapely.bounds(self._geometries))
@@ -71,6 +80,48 @@ class ZoneIndex:
         Sorted by point, then zone: the array form of ``match``, for callers that stay in numpy.
         """
         lon_array, lat_array = _coordinates(lon, lat)
+        point_at, zone_at = self._polygon_pairs(lon_array, lat_array)
+        if self._circles is None:
+            return point_at, zone_at
+        circle_point, circle_zone = self._circles.pairs(lon_array, lat_array)
+        if circle_point.size == 0:
+            return point_at, zone_at
+        if point_at.size == 0:
+            return circle_point, circle_zone + len(self._geometries)
+        # Both runs are sorted by (point, zone) and every circle zone follows every polygon
+        # zone: a stable sort by point merges them in order.
+        point_at = np.concatenate([point_at, circle_point])
+        zone_at = np.concatenate([zone_at, circle_zone + len(self._geometries)])
+        order = np.argsort(point_at, kind="stable")
+        return point_at[order], zone_at[order]
+
+    def match(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> list[tuple[int, ...]]:
+        """For each point, the sorted indices (into ``zones``) of the zones containing it."""
+        point_at, zone_at = self.pairs(lon, lat)
+        result = [_NO_ZONES] * np.shape(lon)[0]
+        if point_at.size == 0:
+            return result
+        starts = np.flatnonzero(np.r_[True, point_at[1:] != point_at[:-1]])
+        ends = np.r_[starts[1:], point_at.size].tolist()
+        zones = zone_at.tolist()
+        for point, start, end in zip(point_at[starts].tolist(), starts.tolist(), ends, strict=True):
+            result[point] = tuple(zones[start:end])
+        return result
+
+    def zones_at(self, lon: float, lat: float) -> tuple[Zone, ...]:
+        """The zones containing one point, in index order."""
+        hits: list[int] = []
+        if self._occupied(lon, lat):
+            boxes = self._tree.query(shapely.Point(lon, lat))
+            hits = sorted(boxes[shapely.intersects_xy(self._geometries[boxes], lon, lat)].tolist())
+        if self._circles is not None:
+            _, circle_zone = self._circles.pairs(np.array([lon]), np.array([lat]))
+            hits.extend((circle_zone + len(self._geometries)).tolist())
+        return tuple(self.zones[i] for i in hits)
+
+    def _polygon_pairs(
+        self, lon_array: npt.NDArray[np.float64], lat_array: npt.NDArray[np.float64]
+    ) -> tuple[IndexArray, IndexArray]:
         candidates = self._candidates(lon_array, lat_array)
         if candidates.size == 0:
             empty = np.empty(0, dtype=np.intp)
@@ -83,26 +134,6 @@ class ZoneIndex:
         point_at, zone_at = candidates[point_at[inside]], zone_at[inside]
         order = np.lexsort((zone_at, point_at))
         return point_at[order].astype(np.intp), zone_at[order].astype(np.intp)
-
-    def match(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> list[tuple[int, ...]]:
-        """For each point, the sorted indices (into ``zones``) of the zones containing it."""
-        point_at, zone_at = self.pairs(lon, lat)
-        result = [_NO_ZONES] * np.shape(lon)[0]
-        if point_at.size == 0:
-            return result
-        starts = np.flatnonzero(np.r_[True, point_at[1:] != point_at[:-1]])
-        groups = np.split(zone_at, starts[1:])
-        for point, group in zip(point_at[starts].tolist(), groups, strict=True):
-            result[point] = tuple(group.tolist())
-        return result
-
-    def zones_at(self, lon: float, lat: float) -> tuple[Zone, ...]:
-        """The zones containing one point, in index order."""
-        if not self._occupied(lon, lat):
-            return ()
-        boxes = self._tree.query(shapely.Point(lon, lat))
-        hits = boxes[shapely.intersects_xy(self._geometries[boxes], lon, lat)]
-        return tuple(self.zones[i] for i in sorted(hits.tolist()))
 
     def _occupied(self, lon: float, lat: float) -> bool:
         """Whether one point falls in an occupied grid cell: the scalar ``_candidates``."""

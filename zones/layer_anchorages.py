@@ -9,7 +9,10 @@ a spreadsheet for some rows — ``8.62E+12`` — so it is not used.)
 How points become zones:
 
 1. Points are grouped by (``iso3``, ``label``, ``sublabel``): GFW's own name for the place
-   (a sublabel equal to the label counts as none).
+   (a sublabel equal to the label counts as none). Four rows are not anchorages and are
+   dropped (none lies in the region): the three without a country code — GFW's placeholder
+   cells at the North Pole and at 0°, 0°, and a row whose latitude was copied into its
+   longitude — and one off the globe (POINTE NOIRE at longitude 1001).
 2. Within a group, points closer than ``GROUP_DISTANCE_M`` (4 km, GFW's port-visit exit
    distance) are one anchorage, by single linkage: a vessel moving between two such points
    never leaves the anchorage in GFW's sense. A name used far apart (``SANTOS BASIN`` oil
@@ -31,6 +34,8 @@ import re
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +45,15 @@ import shapely
 from zones.geodesy import EARTH_RADIUS_M, geodesic_circle
 from zones.pack_writer import REGION, Box, Feature, make_feature
 
-__all__ = ["GFW_ANCHORAGE_SOURCE", "GROUP_DISTANCE_M", "ISO3_ALPHA2", "RADIUS_M", "anchorages"]
+__all__ = [
+    "GFW_ANCHORAGE_SOURCE",
+    "GROUP_DISTANCE_M",
+    "ISO3_ALPHA2",
+    "RADIUS_M",
+    "NamedAnchorage",
+    "anchorages",
+    "named_anchorages",
+]
 
 GFW_ANCHORAGE_SOURCE = "Global Fishing Watch named anchorages (pipe-anchorages)"
 GROUP_DISTANCE_M = 4000.0
@@ -61,41 +74,70 @@ ISO3_ALPHA2 = {
 }  # fmt: skip
 
 _Key = tuple[str, str, str]
+# iso3 values of rows that are not anchorages: GFW's placeholder cells (an "OU" point at the
+# North Pole, a "REMOVE" point at 0°, 0°) and one mangled row (TAICHUNG CITY with its latitude
+# copied into the longitude) carry no country code, or "NA".
+_NO_COUNTRY = frozenset({"", "NA"})
 
 
-def anchorages(source_dir: Path, region: Box = REGION) -> list[Feature]:
-    """``anchorage`` zones for the GFW named anchorages in ``region``."""
+@dataclass(frozen=True, slots=True)
+class NamedAnchorage:
+    """One anchorage: the points of one GFW name within ``GROUP_DISTANCE_M`` of each other.
+
+    ``points`` is an (n, 2) array of lon/lat, sorted; ``iso3`` the source's country code.
+    """
+
+    id: str
+    name: str
+    iso3: str
+    points: npt.NDArray[np.float64]
+
+
+def named_anchorages(
+    source_dir: Path, keep: Callable[[float, float], bool]
+) -> list[NamedAnchorage]:
+    """The GFW named anchorages made of the points (lon, lat) that ``keep`` accepts, sorted by
+    name key and, within one name, numbered from west to east (rules 1-2 above)."""
     groups: dict[_Key, list[tuple[float, float]]] = defaultdict(list)
     path = source_dir / "gfw-anchorages" / "anchorage_overrides.csv"
     with path.open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):
             lon, lat = float(row["longitude"]), float(row["latitude"])
-            if (lon, lat) in region:
+            iso3 = row["iso3"].strip()
+            on_globe = -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
+            if iso3 not in _NO_COUNTRY and on_globe and keep(lon, lat):
                 label, sublabel = row["label"].strip(), row["sublabel"].strip()
                 if sublabel == label:  # "BELEM / BELEM" is the same place as "BELEM"
                     sublabel = ""
-                groups[(row["iso3"].strip(), label, sublabel)].append((lon, lat))
-    features = []
+                groups[(iso3, label, sublabel)].append((lon, lat))
+    found = []
     for key in sorted(groups):
+        iso3, label, sublabel = key
+        slug = "-".join(_slug(part) for part in key if part)
+        name = f"{label} ({sublabel})" if sublabel else label
         points = np.array(sorted(groups[key]), dtype=np.float64)
         clusters = sorted(_clusters(points), key=lambda c: (c[:, 0].min(), c[:, 1].min()))
         for number, cluster in enumerate(clusters, start=1):
             suffix = f"-{number}" if len(clusters) > 1 else ""
-            features.append(_feature(key, suffix, cluster))
-    return features
+            found.append(NamedAnchorage(f"gfw-{slug}{suffix}", name, iso3, cluster))
+    return found
 
 
-def _feature(key: _Key, suffix: str, points: npt.NDArray[np.float64]) -> Feature:
-    iso3, label, sublabel = key
-    country = ISO3_ALPHA2.get(iso3)
+def anchorages(source_dir: Path, region: Box = REGION) -> list[Feature]:
+    """``anchorage`` zones for the GFW named anchorages in ``region``."""
+    inside = named_anchorages(source_dir, lambda lon, lat: (lon, lat) in region)
+    return [_feature(anchorage) for anchorage in inside]
+
+
+def _feature(anchorage: NamedAnchorage) -> Feature:
+    country = ISO3_ALPHA2.get(anchorage.iso3)
     if country is None:
-        print(f"warning: no ISO code for GFW iso3 {iso3!r}", file=sys.stderr)
-    slug = "-".join(_slug(part) for part in (iso3, label, sublabel) if part)
-    circles = [geodesic_circle(lon, lat, RADIUS_M) for lon, lat in points.tolist()]
+        print(f"warning: no ISO code for GFW iso3 {anchorage.iso3!r}", file=sys.stderr)
+    circles = [geodesic_circle(lon, lat, RADIUS_M) for lon, lat in anchorage.points.tolist()]
     outline = shapely.simplify(shapely.union_all(circles), SIMPLIFY_DEG)
     properties = {
-        "id": f"gfw-{slug}{suffix}",
-        "name": f"{label} ({sublabel})" if sublabel else label,
+        "id": anchorage.id,
+        "name": anchorage.name,
         "kind": "anchorage",
         "country": country,
         "source": GFW_ANCHORAGE_SOURCE,
