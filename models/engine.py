@@ -17,6 +17,7 @@ import numpy as np
 
 from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
+from models.coverage import Coverage
 from models.detectors.base import (
     Detector,
     Kind,
@@ -98,9 +99,12 @@ class Engine:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
+    def observe(
+        self, vessel: VesselState, entry: Pending, coverage: Coverage | None = None
+    ) -> tuple[list[Alert], Mover | None]:
         """Apply one report, in event-time order, to its vessel: the alerts it raises, and the
-        report as a slow mover outside harbours (for the encounter stages), if it is one."""
+        report as a slow mover outside harbours (for the encounter stages), if it is one.
+        ``coverage``: who was heard around it (``models.coverage``), for silences it ends."""
         report = entry.report
         t = entry.timestamp
         if isinstance(report, StaticReport):
@@ -119,7 +123,7 @@ class Engine:
         if last is not None and last.t == t and last.lat == lat:
             return [], None  # the same report heard by a second receiver
         fix = Fix(t, lat, lon, report.speed, report.course)
-        obs = Observation(Kind.POSITION, vessel.mmsi, t, last, fix, entry.zones)
+        obs = Observation(Kind.POSITION, vessel.mmsi, t, last, fix, entry.zones, coverage=coverage)
         alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs)]
         mover = self._mover(vessel, fix, last, entry.zones) if self._movers else None
         vessel.last_fix = fix
@@ -151,9 +155,11 @@ class Engine:
         history = tuple((kind, start) for kind, start in vessel.recent if start >= window)
         return Mover(vessel.mmsi, fix.t, fix.lat, fix.lon, speed, vessel.identity, history)
 
-    def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:
+    def tick(
+        self, vessel: VesselState, watermark: float, coverage: Coverage | None = None
+    ) -> list[Alert]:
         """Event time has reached ``watermark`` with no new report from this vessel: a
-        ``SILENCE`` observation for each detector whose timer fell due."""
+        ``SILENCE`` observation for each detector whose timer fell due (with ``coverage``)."""
         states = vessel.detectors
         obs: Observation | None = None
         alerts: list[Alert] = []
@@ -163,7 +169,9 @@ class Engine:
             if due is None or due > watermark:
                 continue
             if obs is None:
-                obs = Observation(Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix)
+                obs = Observation(
+                    Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix, coverage=coverage
+                )
             states[name], findings = detector.step(states[name], obs)
             alerts.extend(self.alert(vessel, finding) for finding in findings)
         return alerts

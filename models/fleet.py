@@ -16,6 +16,7 @@ from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from models.alerts import Alert
+from models.coverage import Coverage
 from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
@@ -56,8 +57,12 @@ class Fleet:
         self,
         engine: Engine,
         vessels: MutableMapping[int, VesselState] | None = None,
+        coverage: Coverage | None = None,
     ) -> None:
         self.engine = engine
+        #: Who was heard around every vessel: handed to the detectors with each position and
+        #: silence, so that a silence is judged a dark period or a coverage gap.
+        self.coverage = coverage
         self.vessels: MutableMapping[int, VesselState] = {} if vessels is None else vessels
         self.stats = FleetStats()
         self.max_time = float("-inf")
@@ -118,7 +123,7 @@ class Fleet:
             vessel = self.vessels[mmsi]
             self._release(vessel, watermark, step, reschedule=False)
             vessel.released = max(vessel.released, watermark)
-            step.alerts.extend(self.engine.tick(vessel, watermark))
+            step.alerts.extend(self.engine.tick(vessel, watermark, self.coverage))
             self._timers.set(mmsi, self.engine.due(vessel))
         self._count(step.alerts)
         return step
@@ -157,10 +162,10 @@ class Fleet:
     def _release(
         self, vessel: VesselState, until: float, step: Step, reschedule: bool = True
     ) -> None:
-        observe = self.engine.observe
+        observe, coverage = self.engine.observe, self.coverage
         alerts, movers = step.alerts, step.movers
         for entry in vessel.release(until):
-            raised, mover = observe(vessel, entry)
+            raised, mover = observe(vessel, entry, coverage)
             if raised:
                 alerts.extend(raised)
             if mover is not None:

@@ -19,6 +19,7 @@ from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
 from models.serialise import record_from_wire
 from models.track import VesselState
 from models.watermark import Watermark
+from streams.coverage_stages import CoverageListener, is_announcement
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,9 @@ class TrackStage:
         #: (raw partition, reports partition) -> the latest event time its decoder decoded,
         #: for the pairs whose decoder said it had read its raw partition to the end.
         self._drained = Watermark()
+        #: The decoders' coverage announcements into the monitor's coverage
+        #: (``streams/coverage_stages.py``).
+        self.coverage = CoverageListener(self.monitor.coverage)
 
     def track(self, documents: Iterable[tuple[int, Any]]) -> tuple[Step, list[Failure]]:
         """What a batch of ``(partition, ais.reports value)`` gives, and the values of the
@@ -128,6 +132,11 @@ class TrackStage:
         for partition, document in documents:
             if isinstance(document, dict) and "raw" in document:
                 self._progress(partition, document, failures)
+                continue
+            if is_announcement(document):
+                failure = self.coverage.take(partition, document)
+                if failure is not None:
+                    failures.append(failure)
                 continue
             try:
                 record = record_from_wire(document)
@@ -167,6 +176,7 @@ class TrackStage:
         and their vessels must not be moved past reports still to come."""
         self._partitions.clear()
         self._drained.clear()
+        self.coverage.restart()
         self.monitor.restart_clock()
 
     def drained(self, reports_partitions: Iterable[int], raw_partitions: int) -> float | None:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
+from models.coverage import Coverage
 from models.geo import distance_km, knots
 from models.records import Fix, StaticReport
 from zones.model import Zone
@@ -43,7 +44,8 @@ class Observation:
     ``t`` is its event time (the watermark for ``SILENCE``); ``previous`` the vessel's last
     usable fix before it. ``fix`` is the new fix of a ``POSITION`` and the reported, off-globe
     coordinates of an ``IMPOSSIBLE``; ``static`` the report of a ``STATIC``; ``zones`` the zones
-    a ``POSITION`` lies in.
+    a ``POSITION`` lies in. ``coverage``, on ``POSITION`` and ``SILENCE``, is who the monitor
+    heard around every vessel (read-only for detectors but for counting the gaps they judge).
     """
 
     kind: Kind
@@ -53,6 +55,7 @@ class Observation:
     fix: Fix | None = None
     zones: tuple[Zone, ...] = ()
     static: StaticReport | None = None
+    coverage: Coverage | None = None
 
     @property
     def position(self) -> Fix:
