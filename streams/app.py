@@ -36,6 +36,7 @@ from models.monitor import Step
 from models.records import Failure, Outcome
 from models.serialise import alert_from_dict, failure_to_dict, record_to_wire
 from models.vessel_risk import VesselRisk
+from streams.coverage_stages import CoverageAnnouncer, is_announcement
 from streams.encounter_stages import CellAgentStage, PairAgentStage, route, watermark_message
 from streams.kafka import client_options
 from streams.settings import Settings
@@ -102,6 +103,7 @@ def create_app(
     risk_table = keyed_table("vessel-risk")
     cells_table, pairs_table = keyed_table("encounter-cells"), keyed_table("encounter-pairs")
     decode_stage = DecodeStage(engine)
+    coverage_announcer = CoverageAnnouncer(config)  # who the decoder heard, for every worker
     store = VesselStore(table, engine)
     track_stage = TrackStage(engine, store)
     # Encounters: every cells partition hears the watermark of every reports partition, every
@@ -233,6 +235,7 @@ def create_app(
     def record_track() -> None:
         monitor = track_stage.monitor
         telemetry.fleet_stats(monitor.stats, len(store), monitor.watermark, time.time())
+        telemetry.coverage_stats(monitor.coverage_gaps)
 
     @app.agent(raw, name="decode")
     async def decode(stream: Any) -> None:
@@ -243,6 +246,11 @@ def create_app(
             for record in records:
                 raw_done[record.partition] = max(raw_done.get(record.partition, -1), record.offset)
             outcomes: list[Outcome] = decode_stage.decode(records)
+            # Coverage before the reports: a worker reading one has heard what came before it.
+            for message in coverage_announcer.announce(records, outcomes):
+                value = dumps(message)
+                for partition in range(settings.partitions):
+                    reports.send_soon(key=b"cov", value=value, partition=partition)
             failures: list[Failure] = []
             for outcome in outcomes:
                 if isinstance(outcome, Failure):
@@ -273,10 +281,12 @@ def create_app(
                     document = None  # counted as malformed by the stage
                 documents.append((event.message.partition, document))
             step, failures = track_stage.track(documents)
-            reported = max(
-                (d.get("t") or 0.0 for _, d in documents if isinstance(d, dict) and "raw" not in d),
-                default=None,
-            )
+            reports_in = [
+                d
+                for _, d in documents
+                if isinstance(d, dict) and "raw" not in d and not is_announcement(d)
+            ]
+            reported = max((d.get("t") or 0.0 for d in reports_in), default=None)
             # Alerts go out before the state is written: a crash repeats alerts, never loses.
             await send_alerts(step.alerts, reported)
             await send_movers(step.movers)
@@ -285,7 +295,7 @@ def create_app(
             record_track()
             telemetry.batch_duration.labels("track").observe(time.perf_counter() - started)
             busy["track"] = False
-            if any(isinstance(d, dict) and "raw" not in d for _, d in documents):
+            if reports_in:
                 last_input["track"] = time.monotonic()  # progress words alone are not input
 
     @app.timer(interval=settings.idle_tick_seconds, name="idle")
