@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench precision clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.replay_throughput
 	$(BIN)/python -m benchmarks.zone_matching
 	$(BIN)/python -m benchmarks.encounter_cost
+
+precision: $(STAMP)
+	$(BIN)/python -m benchmarks.precision
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

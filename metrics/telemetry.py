@@ -64,6 +64,11 @@ class Telemetry:
             registry=r,
         )
         self.vessels = Gauge("vigilmar_vessels_tracked", "Vessels with state here.", registry=r)
+        self.evicted = PromCounter(
+            "vigilmar_vessels_evicted_total",
+            "Vessels unheard for tracking.evict_after_hours of event time, dropped from state.",
+            registry=r,
+        )
         self.watermark_lag = Gauge(
             "vigilmar_watermark_lag_seconds",
             "Wall clock minus the event-time watermark.",
@@ -149,6 +154,9 @@ class Telemetry:
             "late",
             Counter({"late": stats.late}),
             lambda r, n: self.decode_failures.labels(r).inc(n),
+        )
+        self.totals(
+            "evicted", Counter({"evicted": stats.evicted}), lambda _, n: self.evicted.inc(n)
         )
         self.vessels.set(vessels)
         if watermark > float("-inf"):

@@ -28,6 +28,8 @@ class AlertType(StrEnum):
     PORT_CALL = "port_call"
     IDENTITY_CHANGE = "identity_change"
     INVALID_IDENTITY = "invalid_identity"
+    IDENTITY_CONFLICT = "identity_conflict"
+    DISTRESS = "distress"
 
 
 class Status(StrEnum):

@@ -8,25 +8,116 @@ A TOML file overrides any subset::
 
     [dark_period]
     min_gap_hours = 12
+
+Every setting is checked when a section is built, from a file or in code: its type (a bool is
+never a number, a whole number is not written ``10.0``, a float setting holds a float however
+it was written) and its range. Unknown sections and keys are refused with the known ones; every
+``ConfigError`` names the key (``tracking.lateness_seconds``) and, from a file, the file.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+
+from models.alerts import AlertType
+
+#: A configuration is a few kilobytes; a larger file is the wrong file (or an attack on the parser).
+MAX_FILE_BYTES = 1 << 20
+#: tomllib's memory grows with the square of a dotted key's length (10 000 parts take 400 MB):
+#: a file with more dots than this is refused before it is parsed. A real one has a few dozen.
+MAX_DOTS = 1000
+
+_ALERT_TYPES = frozenset(kind.value for kind in AlertType)
+_KM_PER_DEGREE_LATITUDE = 111.32  # as models.encounter.mover
 
 
 class ConfigError(ValueError):
     """A configuration file or value that cannot be used; the message says which and why."""
 
 
-def _positive(owner: object, *names: str) -> None:
-    for name in names:
-        value = getattr(owner, name)
-        if not value > 0:
-            raise ConfigError(f"{type(owner).__name__}.{name} must be > 0, got {value!r}")
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What one setting accepts: ``kind`` (``bool``, ``int`` or ``float``; a float setting
+    takes any number and keeps it as a float, a bool is never a number) and a range."""
+
+    kind: type
+    minimum: float | None = None  # inclusive
+    maximum: float | None = None  # inclusive
+    above: float | None = None  # exclusive lower bound
+
+    def check(self, key: str, value: object) -> object:
+        """``value`` as the setting holds it; ``ConfigError`` naming ``key`` if it will not do."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{key} must be true or false, not {_describe(value)}")
+            return value
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{key} must be a whole number, not {_describe(value)}")
+            number: float = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{key} must be a number, not {_describe(value)}")
+            number = float(value)
+            if not math.isfinite(number):
+                raise ConfigError(f"{key} must be a finite number, not {value!r}")
+        if (
+            (self.minimum is not None and number < self.minimum)
+            or (self.maximum is not None and number > self.maximum)
+            or (self.above is not None and number <= self.above)
+        ):
+            raise ConfigError(f"{key} must be {self._range()}, got {value!r}")
+        return number
+
+    def _range(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f"within {self.minimum:g}..{self.maximum:g}"
+        if self.above is not None:
+            return f"> {self.above:g}"
+        return f">= {self.minimum:g}"
+
+
+_FLAG = _Rule(bool)
+_POSITIVE = _Rule(float, above=0)
+_NON_NEGATIVE = _Rule(float, minimum=0)
+_COUNT = _Rule(int, minimum=1)
+_LIMIT = _Rule(int, minimum=0)
+_POINTS = _Rule(float, minimum=0, maximum=100)  # score points: a weight or a base score
+_SCORE = _Rule(int, minimum=0, maximum=100)
+
+
+def _check(owner: object, section: str, **rules: _Rule) -> None:
+    """Check (and normalise: a float setting written as ``60`` holds ``60.0``) each named
+    setting of a frozen section. Every field needs a rule (``tests/unit/test_config_strict.py``
+    tries a value of the wrong type for each)."""
+    for name, rule in rules.items():
+        object.__setattr__(owner, name, rule.check(f"{section}.{name}", getattr(owner, name)))
+
+
+def _describe(value: object) -> str:
+    """A TOML value as the user wrote it: its type, and the value when it is short."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f"the string {_short(value)}"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, datetime | date | time):
+        return f"the date/time {value.isoformat()}"
+    return _short(value)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +128,18 @@ class TrackingConfig:
     #: of order (up to 290 s in the GFW worldwide sample, where 0.6 % of reports exceed 60 s).
     lateness_seconds: float = 60.0
     multipart_window: int = 100  # sentences a multipart message may take to complete
+    #: A vessel unheard this long (event time) leaves memory (and a worker's table); heard
+    #: again, it starts afresh, as a new vessel would.
+    evict_after_hours: float = 168.0
 
     def __post_init__(self) -> None:
-        if self.lateness_seconds < 0:
-            raise ConfigError("tracking.lateness_seconds must be >= 0")
-        _positive(self, "multipart_window")
+        _check(
+            self,
+            "tracking",
+            lateness_seconds=_NON_NEGATIVE,
+            multipart_window=_COUNT,
+            evict_after_hours=_POSITIVE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +151,14 @@ class LoiteringConfig:
     max_gap_hours: float = 2.0
 
     def __post_init__(self) -> None:
-        _positive(self, "max_speed_knots", "min_hours", "max_radius_km", "max_gap_hours")
+        _check(
+            self,
+            "loitering",
+            max_speed_knots=_POSITIVE,
+            min_hours=_POSITIVE,
+            max_radius_km=_POSITIVE,
+            max_gap_hours=_POSITIVE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +170,13 @@ class DarkPeriodConfig:
     min_reports: int = 10
 
     def __post_init__(self) -> None:
-        _positive(self, "min_gap_hours", "interval_factor", "min_reports")
+        _check(
+            self,
+            "dark_period",
+            min_gap_hours=_POSITIVE,
+            interval_factor=_POSITIVE,
+            min_reports=_COUNT,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +196,23 @@ class CoverageConfig:
     #: nothing about coverage: the vessel's source decides.
     min_neighbours: int = 3
     #: Still heard: the neighbourhood (or source), in the last bucket before the threshold, at
-    #: least this share of its earlier level (and at least one vessel).
+    #: least this share of its earlier level (and at least one vessel, so 0 means "anyone").
     min_share: float = 0.1
 
     def __post_init__(self) -> None:
-        _positive(self, "cell_degrees", "bucket_minutes", "window_hours", "min_neighbours")
+        _check(
+            self,
+            "coverage",
+            enabled=_FLAG,
+            cell_degrees=_POSITIVE,
+            bucket_minutes=_POSITIVE,
+            window_hours=_POSITIVE,
+            min_neighbours=_COUNT,
+            min_share=_Rule(float, minimum=0, maximum=1),
+        )
         cells = 360.0 / self.cell_degrees
         if abs(cells - round(cells)) > 1e-9 or round(cells) % 2:
             raise ConfigError("coverage.cell_degrees must divide 180 (cells wrap at 180° E/W)")
-        if not 0 < self.min_share <= 1:
-            raise ConfigError(f"coverage.min_share must be within (0, 1], got {self.min_share!r}")
         if self.window_hours * 60 < 2 * self.bucket_minutes:
             raise ConfigError("coverage.window_hours must hold at least two buckets")
 
@@ -108,7 +226,13 @@ class PositionJumpConfig:
     min_seconds: float = 10.0
 
     def __post_init__(self) -> None:
-        _positive(self, "max_speed_knots", "min_distance_km", "min_seconds")
+        _check(
+            self,
+            "position_jump",
+            max_speed_knots=_POSITIVE,
+            min_distance_km=_POSITIVE,
+            min_seconds=_POSITIVE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +242,13 @@ class PortCallConfig:
     exit_minutes: float = 15.0  # outside for this long before the call ends (hysteresis)
 
     def __post_init__(self) -> None:
-        _positive(self, "max_speed_knots", "min_gap_hours", "exit_minutes")
+        _check(
+            self,
+            "port_call",
+            max_speed_knots=_POSITIVE,
+            min_gap_hours=_POSITIVE,
+            exit_minutes=_POSITIVE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +257,58 @@ class IdentityConfig:
     window_hours: float = 72.0
 
     def __post_init__(self) -> None:
-        _positive(self, "window_hours")
+        _check(self, "identity", window_hours=_POSITIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConflictConfig:
+    """One MMSI heard on tracks no ship could connect (the ``position_jump`` speed gate): kept
+    as up to ``max_tracks`` candidate tracks, after Global Fishing Watch's gpsdio-segment."""
+
+    max_tracks: int = 4
+    #: Fixes each of two interleaved tracks needs before they are a conflict ...
+    min_fixes: int = 3
+    #: ... and the time both have been heard since the second began (receive-time noise from
+    #: merged receivers makes a ship look doubled, a few km apart, for minutes).
+    min_overlap_minutes: float = 30.0
+    #: A track unheard this long is no longer alive: a conflict with one track left closes
+    #: (gpsdio-segment breaks segments after 24 h).
+    close_hours: float = 24.0
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "identity_conflict",
+            max_tracks=_Rule(int, minimum=2),
+            min_fixes=_COUNT,
+            min_overlap_minutes=_POSITIVE,
+            close_hours=_POSITIVE,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DistressConfig:
+    """AIS-SART, MOB-AIS and EPIRB-AIS: one ``distress`` episode per activation."""
+
+    #: A beacon sends every minute when active: unheard this long, the episode closes.
+    close_minutes: float = 30.0
+    #: Drifted this far from the position last announced, an update gives the new one.
+    update_km: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self, "distress", close_minutes=_POSITIVE, update_km=_POSITIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
+    """Aids to navigation, base stations, handhelds and AMRDs moving like ships: at least
+    ``ship_like_knots`` over ground (straight-line progress) for ``ship_like_hours``."""
+
+    ship_like_knots: float = 8.0
+    ship_like_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self, "stations", ship_like_knots=_POSITIVE, ship_like_hours=_POSITIVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +333,18 @@ class EncounterConfig:
     margin_km: float = 3.0
 
     def __post_init__(self) -> None:
-        _positive(
+        _check(
             self,
-            "max_distance_m",
-            "max_speed_knots",
-            "min_hours",
-            "tolerance_minutes",
-            "bucket_minutes",
-            "max_gap_minutes",
-            "cell_degrees",
-            "margin_km",
+            "encounter",
+            enabled=_FLAG,
+            max_distance_m=_POSITIVE,
+            max_speed_knots=_POSITIVE,
+            min_hours=_POSITIVE,
+            tolerance_minutes=_POSITIVE,
+            bucket_minutes=_POSITIVE,
+            max_gap_minutes=_POSITIVE,
+            cell_degrees=_POSITIVE,
+            margin_km=_POSITIVE,
         )
         # A partner must reach the cell a pair is evaluated in: the distance itself plus what a
         # slow mover can drift within a bucket and the tolerance either side of it.
@@ -171,6 +354,14 @@ class EncounterConfig:
             raise ConfigError(
                 f"encounter.margin_km must be at least {reach_km:.2f} (max_distance_m plus the "
                 "drift of a slow mover over a bucket and its tolerance)"
+            )
+        # A mover is sent to its home cell and the neighbours within the margin, never further.
+        cell_km = self.cell_degrees * _KM_PER_DEGREE_LATITUDE
+        if cell_km < self.margin_km:
+            least = self.margin_km / _KM_PER_DEGREE_LATITUDE
+            raise ConfigError(
+                f"encounter.cell_degrees must be at least {least:.4f} (a cell must be taller "
+                f"than margin_km, {self.margin_km:g} km), got {self.cell_degrees!r}"
             )
 
 
@@ -189,6 +380,8 @@ class ScoringConfig:
             "port_call": 5.0,
             "identity_change": 30.0,
             "invalid_identity": 25.0,
+            "identity_conflict": 45.0,
+            "distress": 90.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add
@@ -197,9 +390,26 @@ class ScoringConfig:
     history_hours: float = 72.0
 
     def __post_init__(self) -> None:
-        for name, value in self.base.items():
-            if not 0 <= value <= 100:
-                raise ConfigError(f"scoring.base.{name} must be within 0..100, got {value!r}")
+        if not isinstance(self.base, Mapping):
+            raise ConfigError(
+                f"scoring.base must be a table of alert type = score, not {_describe(self.base)}"
+            )
+        unknown = set(self.base) - _ALERT_TYPES
+        if unknown:
+            raise ConfigError(
+                f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in [scoring.base]; "
+                f"known: {', '.join(sorted(_ALERT_TYPES))}"
+            )
+        base = {name: _POINTS.check(f"scoring.base.{name}", v) for name, v in self.base.items()}
+        object.__setattr__(self, "base", base)
+        _check(
+            self,
+            "scoring",
+            magnitude_weight=_POINTS,
+            zone_risk_weight=_POINTS,
+            history_weight=_POINTS,
+            history_hours=_NON_NEGATIVE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,14 +429,15 @@ class VesselRiskConfig:
     min_score: int = 25
 
     def __post_init__(self) -> None:
-        for name in ("behaviour_weight", "max_behaviours", "repeat_weight", "max_repeats"):
-            value = getattr(self, name)
-            if not value >= 0:
-                raise ConfigError(f"vessel_risk.{name} must be >= 0, got {value!r}")
-        if not 0 <= self.min_score <= 100:
-            raise ConfigError(
-                f"vessel_risk.min_score must be within 0..100, got {self.min_score!r}"
-            )
+        _check(
+            self,
+            "vessel_risk",
+            behaviour_weight=_POINTS,
+            max_behaviours=_LIMIT,
+            repeat_weight=_POINTS,
+            max_repeats=_LIMIT,
+            min_score=_SCORE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,48 +451,89 @@ class Config:
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)
+    distress: DistressConfig = field(default_factory=DistressConfig)
+    stations: StationConfig = field(default_factory=StationConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     vessel_risk: VesselRiskConfig = field(default_factory=VesselRiskConfig)
 
+    def __post_init__(self) -> None:
+        for section in fields(self):
+            value = getattr(self, section.name)
+            expected = section.default_factory  # the section's class
+            if isinstance(expected, type) and not isinstance(value, expected):
+                raise ConfigError(
+                    f"[{section.name}] must be a {expected.__name__}, not {_describe(value)}"
+                )
 
-def config_from_dict(data: dict[str, Any], origin: str = "configuration") -> Config:
-    """Overlay a nested mapping (as read from TOML) on the defaults, rejecting unknown keys."""
+
+def config_from_dict(data: Mapping[str, Any], origin: str = "configuration") -> Config:
+    """Overlay a nested mapping (as read from TOML) on the defaults, rejecting unknown keys and
+    values of the wrong type or out of range. Every ``ConfigError`` starts with ``origin``."""
+    try:
+        return _overlay(data)
+    except ConfigError as err:
+        raise ConfigError(f"{origin}: {err}") from err
+
+
+def _overlay(data: Mapping[str, Any]) -> Config:
     config = Config()
     sections = {f.name for f in fields(Config)}
     changes: dict[str, Any] = {}
     for section, values in data.items():
         if section not in sections:
-            raise ConfigError(
-                f"{origin}: unknown section [{section}]; known: {', '.join(sorted(sections))}"
-            )
-        if not isinstance(values, dict):
-            raise ConfigError(f"{origin}: [{section}] must be a table")
+            raise ConfigError(f"unknown section [{section}]; known: {', '.join(sorted(sections))}")
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"[{section}] must be a table, not {_describe(values)}")
         current = getattr(config, section)
         known = {f.name for f in fields(current)}
         unknown = set(values) - known
         if unknown:
             raise ConfigError(
-                f"{origin}: unknown key(s) {', '.join(sorted(unknown))} in [{section}]; "
+                f"unknown key(s) {', '.join(sorted(unknown))} in [{section}]; "
                 f"known: {', '.join(sorted(known))}"
             )
-        if section == "scoring" and "base" in values:
+        if section == "scoring" and isinstance(values.get("base"), Mapping):
             values = {**values, "base": {**current.base, **values["base"]}}
-        try:
-            changes[section] = replace(current, **values)
-        except TypeError as err:
-            raise ConfigError(f"{origin}: [{section}]: {err}") from err
+        changes[section] = replace(current, **values)
     return replace(config, **changes)
 
 
 def load_config(path: str | Path) -> Config:
-    """Read a TOML file of overrides. Raises ``ConfigError`` naming the file on any problem."""
+    """Read a TOML file of overrides. Raises ``ConfigError`` naming the file on any problem:
+    unreadable, not UTF-8, not TOML (with the line), an unknown key, a value of the wrong type
+    or out of range (with its key, e.g. ``tracking.lateness_seconds``)."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+        raise ConfigError(f"config file {path}: cannot read it ({err.strerror})") from err
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"config file {path}: larger than {MAX_FILE_BYTES} bytes; a configuration is a "
+            "few kilobytes of TOML (is this the right file?)"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ConfigError(
+            f"config file {path}: not UTF-8 text (line {line}: {err.reason}); save it as UTF-8"
+        ) from err
+    if text.count(".") > MAX_DOTS:
+        raise ConfigError(
+            f"config file {path}: more than {MAX_DOTS} '.' characters; a configuration has "
+            "a few dozen (is this the right file?)"
+        )
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
-    return config_from_dict(data, str(path))
+        raise ConfigError(f"config file {path}: not valid TOML: {err}") from err
+    except RecursionError as err:
+        raise ConfigError(
+            f"config file {path}: arrays or tables nested too deeply to read; a "
+            "configuration is a few flat tables"
+        ) from err
+    return config_from_dict(data, f"config file {path}")

@@ -2,7 +2,12 @@
 
 ``Engine`` holds configuration, zones and detectors, and no mutable state: every call takes the
 ``VesselState`` it works on. It turns each report into one ``Observation`` and hands it to every
-detector that ``needs`` that kind, in a fixed order, then scores what they found. ``Fleet``
+detector that ``needs`` that kind, in a fixed order, then scores what they found. Which
+detectors see a vessel's observations depends on the kind of station its MMSI is
+(models/stations.py): ships, their craft, handhelds, group identities and invalid numbers get
+every vessel behaviour (handhelds also the ship-like motion check); aids to navigation, base
+stations and AMRDs only that check; distress beacons only ``distress``; SAR aircraft none.
+``Fleet``
 (models/fleet.py) drives it over many vessels with reordering and a watermark, and ``Monitor``
 (models/monitor.py) — the one entry point of the replay runner, the streaming stages and the
 tests — runs the fleet and the encounter stages together.
@@ -26,15 +31,18 @@ from models.detectors.base import (
     speed_over_ground,
 )
 from models.detectors.dark_period import DarkPeriod
+from models.detectors.distress import Distress
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
+from models.detectors.station_motion import StationMotion
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR
 from models.records import Fix, PositionReport, StaticReport
 from models.scoring import scored_alert
+from models.stations import DISTRESS, MOVING_CHECKED, Station, is_vessel, station_category
 from models.track import Pending, VesselState
 from zones.flags import flag_for_mmsi
 from zones.index import ZoneIndex
@@ -56,20 +64,33 @@ class Engine:
         self.zones = zones if zones is not None else ZoneIndex()
         self.flag_of = flag_of
         self._movers = self.config.encounter.enabled
+        self._evict_after = self.config.tracking.evict_after_hours * SECONDS_PER_HOUR
         #: In the order they see each observation (and so the order of their alerts).
-        self.detectors: tuple[Detector[Any], ...] = (
+        vessel: tuple[Detector[Any], ...] = (
             Identity(self.config.identity),
-            PositionJump(self.config.position_jump),
+            PositionJump(self.config.position_jump, self.config.identity_conflict),
             DarkPeriod(self.config.dark_period),
             Loitering(self.config.loitering),
             ZoneTransit(),
             PortCall(self.config.port_call),
         )
-        self._needing: dict[Kind, tuple[Detector[Any], ...]] = {
-            kind: tuple(d for d in self.detectors if kind in d.needs) for kind in Kind
+        motion = StationMotion(self.config.stations, self.config.position_jump)
+        distress = Distress(self.config.distress)
+        self.detectors: tuple[Detector[Any], ...] = (*vessel, motion, distress)
+
+        def serving(station: Station) -> tuple[Detector[Any], ...]:
+            return (
+                (vessel if is_vessel(station) else ())
+                + ((motion,) if station in MOVING_CHECKED else ())
+                + ((distress,) if station in DISTRESS else ())
+            )
+
+        #: The detectors of each kind of station, by the kind of observation they need; those
+        #: that need ``SILENCE`` ask for a timer (silence is a behaviour too).
+        self._needing: dict[Station, dict[Kind, tuple[Detector[Any], ...]]] = {
+            station: {kind: tuple(d for d in serving(station) if kind in d.needs) for kind in Kind}
+            for station in Station
         }
-        #: The detectors that ask for silence (a timer): silence is a behaviour too.
-        self._timed = self._needing[Kind.SILENCE]
         self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
         self.zone_by_id: dict[str, Zone] = {zone.id: zone for zone in self.zones.zones}
 
@@ -77,9 +98,16 @@ class Engine:
 
     def new_vessel(self, mmsi: int) -> VesselState:
         state = VesselState(mmsi)
-        state.identity = VesselInfo(flag=self.flag_of(mmsi))
-        state.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        self.renew(state)
         return state
+
+    def renew(self, vessel: VesselState) -> None:
+        """Forget what is known of a vessel (unheard longer than the eviction horizon): it
+        goes on as a new vessel would. Its reorder buffer and clocks stay."""
+        vessel.identity = VesselInfo(flag=self.flag_of(vessel.mmsi))
+        vessel.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        vessel.last_fix = None
+        vessel.recent = []
 
     def zones_of(self, reports: Sequence[PositionReport]) -> list[tuple[Zone, ...]]:
         """The zones each report's position lies in, matched in one batch."""
@@ -105,11 +133,26 @@ class Engine:
         """Apply one report, in event-time order, to its vessel: the alerts it raises, and the
         report as a slow mover outside harbours (for the encounter stages), if it is one.
         ``coverage``: who was heard around it (``models.coverage``), for silences it ends."""
-        report = entry.report
         t = entry.timestamp
+        if t - vessel.heard > self._evict_after and vessel.heard > float("-inf"):
+            # Unheard for longer than the eviction horizon: what its silence raised by then
+            # (as a worker that evicted it would have), then it starts afresh.
+            forgotten = self.tick(vessel, vessel.heard + self._evict_after, coverage)
+            self.renew(vessel)
+            alerts, mover = self._observe(vessel, entry, coverage)
+            return forgotten + alerts, mover
+        return self._observe(vessel, entry, coverage)
+
+    def _observe(
+        self, vessel: VesselState, entry: Pending, coverage: Coverage | None
+    ) -> tuple[list[Alert], Mover | None]:
+        report = entry.report
+        t = vessel.heard = entry.timestamp
+        station = station_category(vessel.mmsi)
+        needing = self._needing[station]
         if isinstance(report, StaticReport):
             obs = Observation(Kind.STATIC, vessel.mmsi, t, vessel.last_fix, static=report)
-            findings = self._step(vessel, obs)
+            findings = self._step(vessel, obs, needing)
             vessel.learn(report)
             return [self.alert(vessel, finding) for finding in findings], None
         lat, lon = report.lat, report.lon
@@ -118,27 +161,47 @@ class Engine:
         if report.impossible:
             reported = Fix(t, lat, lon, report.speed, report.course)
             obs = Observation(Kind.IMPOSSIBLE, vessel.mmsi, t, vessel.last_fix, reported)
-            return [self.alert(vessel, finding) for finding in self._step(vessel, obs)], None
+            found = self._step(vessel, obs, needing)
+            return [self.alert(vessel, finding) for finding in found], None
         last = vessel.last_fix
         if last is not None and last.t == t and last.lat == lat:
             return [], None  # the same report heard by a second receiver
         fix = Fix(t, lat, lon, report.speed, report.course)
-        obs = Observation(Kind.POSITION, vessel.mmsi, t, last, fix, entry.zones, coverage=coverage)
-        alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs)]
-        mover = self._mover(vessel, fix, last, entry.zones) if self._movers else None
+        obs = Observation(
+            Kind.POSITION,
+            vessel.mmsi,
+            t,
+            last,
+            fix,
+            entry.zones,
+            status=report.status,
+            coverage=coverage,
+        )
+        alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs, needing)]
+        mover = None
+        if self._movers and is_vessel(station):
+            mover = self._mover(vessel, fix, last, entry.zones)
         vessel.last_fix = fix
         return alerts, mover
 
-    def _step(self, vessel: VesselState, obs: Observation) -> list[Finding]:
-        """Every detector that needs this kind of observation takes one step over it."""
+    def _step(
+        self,
+        vessel: VesselState,
+        obs: Observation,
+        needing: dict[Kind, tuple[Detector[Any], ...]],
+    ) -> Sequence[Finding]:
+        """Every detector of this station that needs this kind of observation takes one step."""
         states = vessel.detectors
-        found: list[Finding] = []
-        for detector in self._needing[obs.kind]:
+        found: list[Finding] | None = None
+        for detector in needing[obs.kind]:
             name = detector.name
             states[name], findings = detector.step(states[name], obs)
             if findings:
-                found.extend(findings)
-        return found
+                if found is None:
+                    found = list(findings)
+                else:
+                    found.extend(findings)
+        return () if found is None else found
 
     def _mover(
         self, vessel: VesselState, fix: Fix, last: Fix | None, zones: tuple[Zone, ...]
@@ -163,7 +226,7 @@ class Engine:
         states = vessel.detectors
         obs: Observation | None = None
         alerts: list[Alert] = []
-        for detector in self._timed:
+        for detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
             name = detector.name
             due = detector.due(states[name])
             if due is None or due > watermark:
@@ -180,7 +243,7 @@ class Engine:
         """When this vessel next needs a tick: its earliest detector timer or held report."""
         states = vessel.detectors
         soonest = vessel.pending[0].timestamp if vessel.pending else None
-        for detector in self._timed:
+        for detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
             due = detector.due(states[detector.name])
             if due is not None and (soonest is None or due < soonest):
                 soonest = due

@@ -20,6 +20,7 @@ from models.coverage import Coverage
 from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
+from models.stations import is_vessel, station_category
 from models.timers import TimerWheel
 from models.track import Pending, VesselState
 
@@ -49,7 +50,12 @@ class FleetStats:
     other: int = 0  # decoded messages of untracked types
     untimed: int = 0  # reports with no event time: identity kept, position not tracked
     late: int = 0
+    evicted: int = 0  # vessels unheard for the eviction horizon, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
+    #: Stations that are not vessels (aids to navigation, base stations, distress beacons,
+    #: SAR aircraft, AMRDs — models/stations.py) that sent reports here, by kind: followed,
+    #: but not counted among the vessels tracked.
+    stations: Counter[str] = field(default_factory=Counter)
 
 
 class Fleet:
@@ -69,6 +75,7 @@ class Fleet:
         self.watermark = float("-inf")
         self._timers = TimerWheel()
         self._lateness = engine.config.tracking.lateness_seconds
+        self._evict_after = engine.config.tracking.evict_after_hours * 3600.0
 
     def process(self, records: Sequence[Decoded], advance: bool = True) -> Step:
         """Feed a batch of decoded records (failures are the caller's to count).
@@ -124,7 +131,11 @@ class Fleet:
             self._release(vessel, watermark, step, reschedule=False)
             vessel.released = max(vessel.released, watermark)
             step.alerts.extend(self.engine.tick(vessel, watermark, self.coverage))
-            self._timers.set(mmsi, self.engine.due(vessel))
+            if not vessel.pending and vessel.max_seen + self._evict_after <= watermark:
+                del self.vessels[mmsi]  # a table deletes the key: a tombstone in its changelog
+                self.stats.evicted += 1
+                continue
+            self._timers.set(mmsi, self._due(vessel))
         self._count(step.alerts)
         return step
 
@@ -133,13 +144,16 @@ class Fleet:
         return self.advance(self.max_time) if self.max_time > float("-inf") else Step()
 
     def tracked(self) -> int:
-        return len(self.vessels)
+        """Vessels followed here: every MMSI with state but the stations that are not vessels."""
+        return len(self.vessels) - self.stats.stations.total()
 
     def adopt(self, vessel: VesselState) -> None:
         """Take over a vessel restored from a snapshot (a worker taking over a partition), with
         its timers, so its silence is noticed without waiting for its next report."""
+        if vessel.mmsi not in self.vessels:
+            self._count_station(vessel.mmsi)
         self.vessels[vessel.mmsi] = vessel
-        self._timers.set(vessel.mmsi, self.engine.due(vessel))
+        self._timers.set(vessel.mmsi, self._due(vessel))
         self.max_time = max(self.max_time, vessel.max_seen)
 
     def restart_clock(self) -> None:
@@ -157,7 +171,13 @@ class Fleet:
         vessel = self.vessels.get(mmsi)
         if vessel is None:
             vessel = self.vessels[mmsi] = self.engine.new_vessel(mmsi)
+            self._count_station(mmsi)
         return vessel
+
+    def _count_station(self, mmsi: int) -> None:
+        station = station_category(mmsi)
+        if not is_vessel(station):
+            self.stats.stations[station.value] += 1
 
     def _release(
         self, vessel: VesselState, until: float, step: Step, reschedule: bool = True
@@ -171,9 +191,16 @@ class Fleet:
             if mover is not None:
                 movers.append(mover)
         if reschedule:
-            self._timers.set(vessel.mmsi, self.engine.due(vessel))
+            self._timers.set(vessel.mmsi, self._due(vessel))
         # Storing back matters when ``vessels`` is a persistent table, not a dict.
         self.vessels[vessel.mmsi] = vessel
+
+    def _due(self, vessel: VesselState) -> float:
+        """When the vessel next needs waking: a held report or a detector's timer, and at the
+        latest when it has been unheard for the eviction horizon."""
+        evict = vessel.max_seen + self._evict_after
+        due = self.engine.due(vessel)
+        return evict if due is None or due > evict else due
 
     def _late(self, record: PositionReport | StaticReport, vessel: VesselState) -> Failure:
         self.stats.late += 1

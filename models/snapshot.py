@@ -30,6 +30,7 @@ def snapshot(state: VesselState) -> dict[str, Any]:
         "max_seen": _finite(state.max_seen),
         "released": _finite(state.released),
         "seq": state.seq,
+        "heard": _finite(state.heard),
         "detectors": {name: dataclasses.asdict(det) for name, det in state.detectors.items()},
         "recent": [list(marker) for marker in state.recent],
     }
@@ -64,6 +65,7 @@ def restore(data: dict[str, Any], engine: Engine) -> VesselState:
         max_seen=_infinite(data.get("max_seen")),
         released=_infinite(data.get("released")),
         seq=int(data.get("seq", 0)),
+        heard=_infinite(data.get("heard", data.get("max_seen"))),
         detectors=detectors,
         recent=[(str(kind), float(start)) for kind, start in data.get("recent", [])],
     )

@@ -41,6 +41,7 @@ class VesselState:
     max_seen: float = float("-inf")  # latest event time received for this vessel
     released: float = float("-inf")  # event time up to which reports have been processed
     seq: int = 0
+    heard: float = float("-inf")  # event time of the latest report applied
     detectors: dict[str, Any] = field(default_factory=dict)
     #: (alert type, start) of this vessel's recent alerts, newest last — for scoring.
     recent: list[tuple[str, float]] = field(default_factory=list)

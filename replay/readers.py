@@ -123,7 +123,7 @@ def _looks_jsonl(content: list[str]) -> bool:
     for text in objects[:20]:
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be a message
             continue
         if isinstance(value, dict) and ("mmsi" in value or "failure" in value):
             return True

@@ -1,4 +1,4 @@
-"""CSV inputs, and the value clean-up shared with the JSON Lines reader.
+"""CSV inputs.
 
 Two kinds of CSV are recognised by their header (names compared case-insensitively, ignoring
 ``_`` and spaces, in any column order):
@@ -11,18 +11,28 @@ Two kinds of CSV are recognised by their header (names compared case-insensitive
   optionally ``sog``/``speed``, ``cog``/``course``, ``heading``, ``status``.
 
 One record per line: a quoted field may hold commas but not line breaks (AIS exports have none,
-and a stray quote must not swallow the rest of a file).
+and a stray quote must not swallow the rest of a file). Values are read and cleaned by
+``models.normalise``, as NMEA payloads are: a row becomes reports, or one ``Failure`` naming the
+file and line — ``bad_row`` when it cannot be read, ``bad_value`` for a field AIS cannot carry
+(an MMSI of ten digits, ``nan``), ``bad_time`` for a time outside the plausible window.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from models.records import Failure, FailureReason, PositionReport, StaticReport
+from models import normalise as norm
+from models.normalise import FieldError
+from models.records import (
+    PLAUSIBLE,
+    Failure,
+    FailureReason,
+    PositionReport,
+    StaticReport,
+    TimeWindow,
+)
 from replay.sources import Block
 
 __all__ = [
@@ -30,26 +40,12 @@ __all__ = [
     "POSITIONS_CSV",
     "Columns",
     "Identity",
-    "as_float",
-    "clean_course",
-    "clean_heading",
-    "clean_position",
-    "clean_ship_type",
-    "clean_speed",
-    "clean_status",
-    "clean_text",
-    "epoch_seconds",
-    "parse_imo",
-    "parse_time",
     "read_csv",
     "recognise_header",
 ]
 
 MARINECADASTRE = "marinecadastre"
 POSITIONS_CSV = "positions_csv"
-
-#: Above this an epoch time is taken to be in milliseconds (as ``models.nmea`` does).
-_MILLISECONDS_ABOVE = 100_000_000_000
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi", "ssvid"),
@@ -70,95 +66,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 #: What identifies a vessel in static data: name, call sign, IMO number, ship type.
 Identity = tuple[str | None, str | None, int | None, int | None]
 Item = PositionReport | StaticReport | Failure
-
-
-# --- value clean-up (AIS "not available" sentinels become None) ------------------------------
-
-
-def as_float(value: object) -> float | None:
-    """A number from a CSV field or JSON value; ``None`` when empty or not a number."""
-    if isinstance(value, str):
-        try:
-            return float(value) if value else None
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def clean_position(lat: float | None, lon: float | None) -> tuple[float | None, float | None, bool]:
-    """``(lat, lon, impossible)``: both ``None`` when either is missing or the sentinel (91, 181);
-    kept as reported, with ``impossible`` set, when they lie outside the globe (the engine
-    reports them as evidence of a bad or spoofed position)."""
-    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-        return None, None, False
-    if lat == 91.0 or lon == 181.0:
-        return None, None, False
-    if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
-        return lat, lon, False
-    return lat, lon, True
-
-
-def clean_speed(knots: float | None) -> float | None:
-    """Speed over ground; ``None`` for 102.3 (not available), negative or not a number."""
-    return knots if knots is not None and 0.0 <= knots < 102.25 else None
-
-
-def clean_course(degrees: float | None) -> float | None:
-    """Course over ground; ``None`` for 360 and above (not available), negative or NaN."""
-    return degrees if degrees is not None and 0.0 <= degrees < 360.0 else None
-
-
-def clean_heading(degrees: float | None) -> int | None:
-    """True heading as whole degrees; ``None`` for 511 (not available) and anything not 0..359."""
-    return int(degrees) if degrees is not None and 0.0 <= degrees < 360.0 else None
-
-
-def clean_status(value: float | None) -> int | None:
-    """Navigational status 0..15 (15 is "undefined", a real value); ``None`` when absent."""
-    return int(value) if value is not None and 0 <= value <= 15 else None
-
-
-def clean_ship_type(value: float | None) -> int | None:
-    """Ship and cargo type; ``None`` for 0 (not available) or absent."""
-    return int(value) if value is not None and value >= 1 else None
-
-
-def clean_text(value: object) -> str | None:
-    """A name or call sign without padding (spaces, AIS ``@``); ``None`` when nothing is left."""
-    if not isinstance(value, str):
-        return None
-    return value.strip().rstrip("@").strip() or None
-
-
-def parse_imo(value: object) -> int | None:
-    """IMO number from ``8207721``, ``"8207721"`` or ``"IMO8207721"``; ``None`` for 0 or junk."""
-    if isinstance(value, str):
-        text = value.strip().upper().removeprefix("IMO").strip()
-        number = int(text) if text.isdigit() else 0
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        number = 0
-    return number if number > 0 else None
-
-
-def epoch_seconds(value: float) -> float:
-    """Unix seconds from an epoch time in seconds or milliseconds."""
-    return value / 1000.0 if value > _MILLISECONDS_ABOVE else value
-
-
-def parse_time(text: str) -> float:
-    """Unix seconds from ISO 8601 (naive means UTC; ``Z`` and offsets honoured) or from epoch
-    seconds/milliseconds. Raises ``ValueError`` when it is neither."""
-    text = text.strip()
-    if len(text) >= 9 and text.replace(".", "", 1).isdigit():
-        return epoch_seconds(float(text))
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -189,13 +96,25 @@ class Columns:
 
 
 def split_row(line: str) -> list[str]:
-    """The fields of one CSV line (the csv module only when the line holds quotes)."""
-    return next(csv.reader((line,))) if '"' in line else line.split(",")
+    """The fields of one CSV line (the csv module only when the line holds quotes).
+
+    Raises ``FieldError`` (``bad_row``) for a line the csv module cannot split (a carriage
+    return or NUL outside quotes)."""
+    if '"' not in line:
+        return line.split(",")
+    try:
+        return next(csv.reader((line,)))
+    except csv.Error as err:
+        raise FieldError(FailureReason.BAD_ROW, f"not a CSV row: {err}") from None
 
 
 def recognise_header(line: str) -> tuple[str, Columns] | None:
     """``(format, columns)`` when ``line`` is a header this module reads, else ``None``."""
-    names = [name.strip().lower().replace("_", "").replace(" ", "") for name in split_row(line)]
+    try:
+        fields = split_row(line)
+    except FieldError:
+        return None
+    names = [name.strip().lower().replace("_", "").replace(" ", "") for name in fields]
     where: dict[str, int] = {}
     for field, aliases in _ALIASES.items():
         for index, name in enumerate(names):
@@ -212,17 +131,19 @@ def recognise_header(line: str) -> tuple[str, Columns] | None:
 # --- rows ------------------------------------------------------------------------------------
 
 
-class _BadRow(ValueError):
-    """A row that cannot become a report; the message says why."""
-
-
 def read_csv(
-    blocks: Iterator[Block], source: str, identities: dict[int, Identity]
+    blocks: Iterator[Block],
+    source: str,
+    identities: dict[int, Identity],
+    *,
+    window: TimeWindow = PLAUSIBLE,
 ) -> Iterator[Item]:
-    """Reports from a recognised CSV stream, ``Failure(BAD_ROW)`` for rows that cannot be read.
+    """Reports from a recognised CSV stream; exactly one ``Failure`` for each row that cannot
+    become reports (every line before the header that is not the header included).
 
     ``identities`` (MMSI -> last identity emitted) is shared across files so that a
-    ``StaticReport`` is emitted only when a vessel's identity is first seen or changes.
+    ``StaticReport`` is emitted only when a vessel's identity is first seen or changes. Times
+    outside ``window`` are ``bad_time``.
     """
     parser: _RowParser | None = None
     for first, lines, failures in blocks:
@@ -239,21 +160,28 @@ def read_csv(
                     detail = "not a recognised CSV header"
                     yield Failure(FailureReason.BAD_ROW, line, source, line_no, detail)
                     continue
-                parser = _RowParser(source, recognised[1], identities)
+                parser = _RowParser(source, recognised[1], identities, window)
             else:
                 try:
                     yield from parser.items(split_row(line))
-                except _BadRow as err:
-                    yield Failure(FailureReason.BAD_ROW, line, source, line_no, str(err))
+                except FieldError as err:
+                    yield Failure(err.reason, line, source, line_no, str(err))
 
 
 class _RowParser:
     """Turns the rows of one CSV file into reports."""
 
-    def __init__(self, source: str, columns: Columns, identities: dict[int, Identity]) -> None:
+    def __init__(
+        self,
+        source: str,
+        columns: Columns,
+        identities: dict[int, Identity],
+        window: TimeWindow,
+    ) -> None:
         self.source = source
         self.columns = columns
         self.identities = identities
+        self.window = window
         self._has_identity = columns.has_identity
         self._times: dict[str, float] = {}  # time text -> Unix seconds (rows share times)
         self._raw_identity: dict[int, tuple[str, ...]] = {}  # MMSI -> identity fields as read
@@ -261,11 +189,13 @@ class _RowParser:
     def items(self, row: list[str]) -> tuple[Item, ...]:
         cols = self.columns
         if len(row) != cols.width:
-            raise _BadRow(f"expected {cols.width} columns, found {len(row)}")
-        mmsi = _required_int(row[cols.mmsi], "MMSI")
+            raise FieldError(
+                FailureReason.BAD_ROW, f"expected {cols.width} columns, found {len(row)}"
+            )
+        mmsi = norm.mmsi(row[cols.mmsi], "MMSI")
         timestamp = self._time(row[cols.time])
-        lat, lon, impossible = clean_position(
-            _required_float(row[cols.lat], "latitude"), _required_float(row[cols.lon], "longitude")
+        lat, lon, impossible = norm.clean_position(
+            _required(row[cols.lat], "latitude"), _required(row[cols.lon], "longitude")
         )
         class_b = cols.transceiver is not None and row[cols.transceiver].strip().upper() == "B"
         position = PositionReport(
@@ -274,10 +204,10 @@ class _RowParser:
             18 if class_b else 1,
             lat,
             lon,
-            speed=clean_speed(_field(row, cols.speed)),
-            course=clean_course(_field(row, cols.course)),
-            heading=clean_heading(_field(row, cols.heading)),
-            status=clean_status(_field(row, cols.status)),
+            speed=norm.clean_speed(_field(row, cols.speed, "speed")),
+            course=norm.clean_course(_field(row, cols.course, "course")),
+            heading=norm.clean_heading(_field(row, cols.heading, "heading")),
+            status=norm.clean_status(_field(row, cols.status, "status")),
             impossible=impossible,
             source=self.source,
         )
@@ -289,10 +219,9 @@ class _RowParser:
     def _time(self, text: str) -> float:
         timestamp = self._times.get(text)
         if timestamp is None:
-            try:
-                timestamp = parse_time(text)
-            except (ValueError, OverflowError) as err:
-                raise _BadRow(f"bad time {text!r}") from err
+            timestamp = norm.parse_time(text, "time", self.window)
+            if timestamp is None:
+                raise FieldError(FailureReason.BAD_ROW, "no time")
             if len(self._times) >= 100_000:
                 self._times.clear()
             self._times[text] = timestamp
@@ -307,13 +236,13 @@ class _RowParser:
         )
         if self._raw_identity.get(mmsi) == raw:
             return None  # as on this vessel's previous row
-        self._raw_identity[mmsi] = raw
         identity: Identity = (
-            None if cols.name is None else clean_text(row[cols.name]),
-            None if cols.callsign is None else clean_text(row[cols.callsign]),
-            None if cols.imo is None else parse_imo(row[cols.imo]),
-            clean_ship_type(_field(row, cols.ship_type)),
+            None if cols.name is None else norm.clean_text(row[cols.name]),
+            None if cols.callsign is None else norm.clean_text(row[cols.callsign]),
+            None if cols.imo is None else norm.imo(row[cols.imo], "IMO"),
+            norm.clean_ship_type(_field(row, cols.ship_type, "ship type")),
         )
+        self._raw_identity[mmsi] = raw  # only once it has been read without a failure
         if identity == (None, None, None, None) or self.identities.get(mmsi) == identity:
             return None
         self.identities[mmsi] = identity
@@ -330,25 +259,12 @@ class _RowParser:
         )
 
 
-def _field(row: list[str], index: int | None) -> float | None:
-    if index is None:
-        return None
-    text = row[index]
-    try:
-        return float(text) if text else None
-    except ValueError:
-        return None
+def _field(row: list[str], index: int | None, what: str) -> float | None:
+    return None if index is None else norm.number(row[index], what)
 
 
-def _required_int(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise _BadRow(f"{what} {text!r} is not a whole number") from None
-
-
-def _required_float(text: str, what: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise _BadRow(f"{what} {text!r} is not a number") from None
+def _required(text: str, what: str) -> float:
+    value = norm.number(text, what)
+    if value is None:
+        raise FieldError(FailureReason.BAD_ROW, f"no {what}")
+    return value

@@ -6,7 +6,12 @@ One JSON object a line: ``mmsi``, ``type``, a time (``timestamp`` or ``time``: I
 27), ``shipname``/``name``, ``callsign``, ``imo``, ``shiptype``/``ship_type``, ``destination``
 for static data (5, 24); other types become ``OtherMessage``. A line with a ``failure`` key (as
 ``vigilmar decode`` writes them) comes back as that ``Failure``. Blank lines and ``#`` comments
-are skipped; anything else that cannot be read is ``Failure(BAD_ROW)``.
+are skipped; every other line becomes one record or one ``Failure`` naming the file and line.
+
+Values are read and cleaned by ``models.normalise``, as NMEA payloads and CSV rows are: a line that
+is not a JSON object or lacks what a message needs is ``bad_row``, a value AIS cannot carry (an
+MMSI of ten digits, NaN) ``bad_value``, a type outside 1..27 ``unsupported_type``, and a time
+that cannot be or lies outside the plausible window ``bad_time``.
 """
 
 from __future__ import annotations
@@ -14,19 +19,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from models.records import Failure, FailureReason, OtherMessage, PositionReport, StaticReport
-from replay.readers_csv import (
-    as_float,
-    clean_course,
-    clean_heading,
-    clean_position,
-    clean_ship_type,
-    clean_speed,
-    clean_status,
-    clean_text,
-    epoch_seconds,
-    parse_imo,
-    parse_time,
+from models import normalise as norm
+from models.normalise import POSITION_TYPES, STATIC_TYPES, FieldError
+from models.records import (
+    PLAUSIBLE,
+    Failure,
+    FailureReason,
+    OtherMessage,
+    PositionReport,
+    StaticReport,
+    TimeWindow,
 )
 from replay.sources import Block
 
@@ -34,16 +36,14 @@ __all__ = ["read_jsonl"]
 
 Item = PositionReport | StaticReport | OtherMessage | Failure
 
-_POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
-_STATIC_TYPES = frozenset({5, 24})
 _REASONS = {reason.value: reason for reason in FailureReason}
 
 
-class _BadMessage(ValueError):
-    """A JSON object that cannot become a record; the message says why."""
-
-
-def read_jsonl(blocks: Iterator[Block], source: str) -> Iterator[Item]:
+def read_jsonl(
+    blocks: Iterator[Block], source: str, *, window: TimeWindow = PLAUSIBLE
+) -> Iterator[Item]:
+    """One record or one ``Failure`` for every line that is not blank or a comment; times
+    outside ``window`` are ``bad_time``."""
     for first, lines, failures in blocks:
         for line_no, line in enumerate(lines, first):
             if failures and line_no in failures:
@@ -51,25 +51,27 @@ def read_jsonl(blocks: Iterator[Block], source: str) -> Iterator[Item]:
                 continue
             text = line.strip()
             if text and not text.startswith("#"):
-                yield _json_item(text, source, line_no)
+                yield _json_item(text, line, source, line_no, window)
 
 
-def _json_item(text: str, source: str, line_no: int) -> Item:
+def _json_item(text: str, line: str, source: str, line_no: int, window: TimeWindow) -> Item:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as err:
-        return Failure(FailureReason.BAD_ROW, text, source, line_no, f"not JSON: {err}")
+        return Failure(FailureReason.BAD_ROW, line, source, line_no, f"not JSON: {err}")
     if not isinstance(value, dict):
-        return Failure(FailureReason.BAD_ROW, text, source, line_no, "not a JSON object")
+        return Failure(FailureReason.BAD_ROW, line, source, line_no, "not a JSON object")
+    if "failure" in value:
+        return _json_failure(value, line, source, line_no, window)
     try:
-        if "failure" in value:
-            return _json_failure(value, text, source, line_no)
-        return _json_message(value, source)
-    except _BadMessage as err:
-        return Failure(FailureReason.BAD_ROW, text, source, line_no, str(err))
+        return _json_message(value, source, window)
+    except FieldError as err:
+        return Failure(err.reason, line, source, line_no, str(err))
 
 
-def _json_failure(value: dict[str, object], text: str, source: str, line_no: int) -> Failure:
+def _json_failure(
+    value: dict[str, object], line: str, source: str, line_no: int, window: TimeWindow
+) -> Failure:
     """A failure written by ``vigilmar decode``, re-emitted with the reason it names."""
     named = value["failure"]
     detail = value.get("detail")
@@ -79,100 +81,91 @@ def _json_failure(value: dict[str, object], text: str, source: str, line_no: int
         reason = FailureReason.BAD_ROW
         detail = f"unknown failure reason {named!r}" + (f": {detail}" if detail else "")
     raw = value.get("raw")
+    try:
+        timestamp = _json_time(value, window)
+    except FieldError:
+        timestamp = None  # it failed already; its time is only a hint
     return Failure(
-        reason,
-        raw if isinstance(raw, str) else text,
-        source,
-        line_no,
-        detail,
-        _json_time(value, strict=False),
+        reason, raw if isinstance(raw, str) else line, source, line_no, detail, timestamp
     )
 
 
 def _json_message(
-    value: dict[str, object], source: str
+    value: dict[str, object], source: str, window: TimeWindow
 ) -> PositionReport | StaticReport | OtherMessage:
-    mmsi = as_float(value.get("mmsi"))
-    if mmsi is None or not mmsi.is_integer():
-        raise _BadMessage("no usable mmsi")
+    if value.get("mmsi") is None:
+        raise FieldError(FailureReason.BAD_ROW, "no mmsi")
+    mmsi = norm.mmsi(value["mmsi"], "mmsi")
     msg_type = _json_type(value)
-    if msg_type in _POSITION_TYPES:
-        return _json_position(value, int(mmsi), msg_type, source)
-    if msg_type in _STATIC_TYPES:
-        return _json_static(value, int(mmsi), msg_type, source)
-    return OtherMessage(int(mmsi), _json_time(value, strict=False), msg_type, source)
+    timestamp = _json_time(value, window)
+    if msg_type in POSITION_TYPES:
+        return _json_position(value, mmsi, msg_type, timestamp, source)
+    if msg_type in STATIC_TYPES:
+        return _json_static(value, mmsi, msg_type, timestamp, source)
+    return OtherMessage(mmsi, timestamp, msg_type, source)
 
 
 def _json_type(value: dict[str, object]) -> int:
-    msg_type = as_float(value.get("type"))
-    if msg_type is not None and msg_type.is_integer():
-        return int(msg_type)
+    msg_type = norm.message_type(value.get("type"), "type")
+    if msg_type is not None:
+        return msg_type
     if "lat" in value and "lon" in value:
         return 1
     if any(key in value for key in ("shipname", "name", "callsign", "imo")):
         return 5
-    raise _BadMessage("no message type")
+    raise FieldError(FailureReason.BAD_ROW, "no message type")
 
 
-def _json_time(value: dict[str, object], *, strict: bool) -> float | None:
-    """``timestamp`` or ``time`` as Unix seconds; a bad one raises only when ``strict``."""
-    moment = value.get("timestamp")
-    if moment is None:
-        moment = value.get("time")
-    if moment is None:
-        return None
-    try:
-        if isinstance(moment, str):
-            return parse_time(moment)
-        number = as_float(moment)
-        if number is not None and number >= 0:
-            return epoch_seconds(number)
-    except (ValueError, OverflowError):
-        pass
-    if strict:
-        raise _BadMessage(f"bad time {moment!r}")
-    return None
+def _json_time(value: dict[str, object], window: TimeWindow) -> float | None:
+    """``timestamp`` or ``time`` as Unix seconds (``None`` when neither is given)."""
+    if value.get("timestamp") is not None:
+        return norm.parse_time(value["timestamp"], "timestamp", window)
+    return norm.parse_time(value.get("time"), "time", window)
 
 
 def _json_position(
-    value: dict[str, object], mmsi: int, msg_type: int, source: str
+    value: dict[str, object], mmsi: int, msg_type: int, timestamp: float | None, source: str
 ) -> PositionReport:
-    lat, lon = as_float(value.get("lat")), as_float(value.get("lon"))
-    speed, course = as_float(value.get("speed")), as_float(value.get("course"))
+    lat, lon = norm.number(value.get("lat"), "lat"), norm.number(value.get("lon"), "lon")
+    speed = norm.number(value.get("speed"), "speed")
+    course = norm.number(value.get("course"), "course")
+    long_range = msg_type == 27
     if value.get("scaled") is False:  # gpsd -u: raw AIS units
-        minutes = 600.0 if msg_type == 27 else 600_000.0
+        minutes = 600.0 if long_range else 600_000.0
         lat = None if lat is None else lat / minutes
         lon = None if lon is None else lon / minutes
-        if msg_type != 27:
+        if not long_range:
             speed = None if speed is None else speed / 10.0
             course = None if course is None else course / 10.0
-    lat, lon, impossible = clean_position(lat, lon)
+    lat, lon, impossible = norm.clean_position(lat, lon)
     return PositionReport(
         mmsi,
-        _json_time(value, strict=True),
+        timestamp,
         msg_type,
         lat,
         lon,
-        speed=clean_speed(speed),
-        course=clean_course(course),
-        heading=clean_heading(as_float(value.get("heading"))),
-        status=clean_status(as_float(value.get("status"))),
+        speed=norm.clean_speed(speed, long_range=long_range),
+        course=norm.clean_course(course),
+        heading=norm.clean_heading(norm.number(value.get("heading"), "heading")),
+        status=norm.clean_status(norm.number(value.get("status"), "status")),
         impossible=impossible or value.get("impossible") is True,  # as ``vigilmar decode`` says
         source=source,
     )
 
 
-def _json_static(value: dict[str, object], mmsi: int, msg_type: int, source: str) -> StaticReport:
+def _json_static(
+    value: dict[str, object], mmsi: int, msg_type: int, timestamp: float | None, source: str
+) -> StaticReport:
     ship_type = value.get("shiptype", value.get("ship_type"))
     return StaticReport(
         mmsi,
-        _json_time(value, strict=True),
+        timestamp,
         msg_type,
-        name=clean_text(value.get("shipname") or value.get("name")),
-        callsign=clean_text(value.get("callsign")),
-        imo=parse_imo(value.get("imo")),
-        ship_type=clean_ship_type(as_float(ship_type)),
-        destination=clean_text(value.get("destination")),
+        name=norm.clean_text(value.get("shipname") or value.get("name")),
+        callsign=norm.clean_text(value.get("callsign")),
+        imo=norm.imo(value.get("imo"), "imo"),
+        ship_type=norm.clean_ship_type(norm.number(ship_type, "shiptype")),
+        destination=norm.clean_text(value.get("destination")),
         part=_json_part(value) if msg_type == 24 else None,
         source=source,
     )

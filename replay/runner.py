@@ -49,7 +49,8 @@ class ReplaySummary:
     late_movers: int = 0  # slow positions that reached the encounter stage too late
     #: Silences judged coverage gaps (their receiver or feed went quiet), not dark periods.
     coverage_gaps: Counter[str] = field(default_factory=Counter)
-    vessels: int = 0
+    vessels: int = 0  # vessels with state at the end (the evicted ones are not)
+    evicted: int = 0  # vessels unheard for tracking.evict_after_hours, dropped from memory
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -123,6 +124,7 @@ class ReplayRunner:
         monitor = self.monitor
         summary.untimed = monitor.stats.untimed
         summary.late = monitor.stats.late
+        summary.evicted = monitor.stats.evicted
         summary.vessels = monitor.tracked()
         summary.alerts = Counter(monitor.alerts)
         summary.late_movers = monitor.encounter_stats.late
@@ -232,6 +234,11 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         out(
             f"  {sum(gaps.values()):,} silences were coverage gaps, not dark periods (their "
             f"receiver or feed went quiet with them): {by_source}\n"
+        )
+    if summary.evicted:
+        out(
+            f"  {summary.evicted:,} vessels were unheard for the eviction horizon "
+            "(tracking.evict_after_hours) and left memory; heard again, they start afresh\n"
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")

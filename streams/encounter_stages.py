@@ -14,7 +14,7 @@ watermark of upstream partition ``p``: everything it has for event times up to `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Generic, TypeVar
 
 from models.alerts import Alert
@@ -37,6 +37,25 @@ def route(movers: Iterable[Mover], config: Config) -> list[tuple[bytes, dict[str
 
 def watermark_message(source: int, watermark: float) -> dict[str, Any]:
     return {"wm": watermark, "src": source}
+
+
+def watermark_broadcast(marks: Mapping[int, float], partitions: int) -> list[tuple[int, Any]]:
+    """(partition, message) telling every one of a downstream topic's ``partitions`` how far
+    each upstream source in ``marks`` has got in event time, source by source."""
+    return [
+        (partition, watermark_message(source, watermark))
+        for source, watermark in marks.items()
+        for partition in range(partitions)
+    ]
+
+
+def store_changes(table: MutableMapping[bytes, Any], changes: Iterable[tuple[bytes, Any]]) -> None:
+    """Write what a stage's ``flush`` gave to its table: a state, or ``None`` to forget the key."""
+    for key, state in changes:
+        if state is None:
+            table.pop(key, None)
+        else:
+            table[key] = state
 
 
 S = TypeVar("S")
@@ -66,6 +85,26 @@ class _PerPartition(Generic[S]):
         for stage in self.stages.values():
             out.extend(self._changes(stage))
         return out
+
+    def recover(
+        self,
+        table: Mapping[bytes, Any],
+        mine: Iterable[int],
+        partition_of: Callable[[bytes], int],
+    ) -> int:
+        """Take the table's keys that live on this worker's partitions (``mine``) back into
+        their stages, after a recovery; how many."""
+        partitions = set(mine)
+        restored = 0
+        for key in list(table.keys()):
+            partition = partition_of(key)
+            if partition in partitions:
+                self.restore(partition, key, table[key])
+                restored += 1
+        return restored
+
+    def restore(self, partition: int, key: bytes, data: Any) -> None:
+        raise NotImplementedError
 
     def _changes(self, stage: S) -> list[tuple[bytes, Any]]:
         raise NotImplementedError

@@ -2,8 +2,8 @@
 
 ``DecodeStage`` turns raw Kafka records of ``ais.raw`` into reports and failures with the same
 ``Decoder`` the replay uses; ``TrackStage`` feeds reports to the same ``Monitor``. The
-agents in ``streams/app.py`` only convert Kafka events to these calls and send what comes back,
-so replay and stream cannot disagree about behaviour.
+agents in ``streams/agents.py`` only convert Kafka events to these calls and send what comes
+back, so replay and stream cannot disagree about behaviour.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.decode import Decoder
+from models.encounter import Mover
 from models.engine import Engine
 from models.monitor import Monitor, Step
 from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
@@ -20,6 +21,7 @@ from models.serialise import record_from_wire
 from models.track import VesselState
 from models.watermark import Watermark
 from streams.coverage_stages import CoverageListener, is_announcement
+from streams.encounter_stages import route
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,19 @@ class DecodeStage:
         feed(InputLine(text, record.source, record.offset, record.timestamp), out)
 
 
+def split_outcomes(outcomes: Iterable[Outcome]) -> tuple[list[Decoded], list[Failure]]:
+    """The reports (for ``ais.reports``) and the failures (for the dead-letter topic) of a
+    batch, each in the order decoded."""
+    reports: list[Decoded] = []
+    failures: list[Failure] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Failure):
+            failures.append(outcome)
+        else:
+            reports.append(outcome)
+    return reports, failures
+
+
 @dataclass(frozen=True, slots=True)
 class RawProgress:
     """A decoder's word, sent to every reports partition after the reports it decoded: how far
@@ -113,7 +128,10 @@ class TrackStage:
 
     def __init__(self, engine: Engine, vessels: MutableMapping[int, VesselState]) -> None:
         self.monitor = Monitor(engine, vessels, pair_locally=False)
+        self._config = engine.config
         self._lateness = engine.config.tracking.lateness_seconds
+        #: The watermark last announced to the cells topic.
+        self._announced = float("-inf")
         #: The latest event time of the reports read from each reports partition.
         self._partitions = Watermark()
         #: (raw partition, reports partition) -> the latest event time its decoder decoded,
@@ -170,14 +188,48 @@ class TrackStage:
             latest = progress.latest
             self._drained.mark(source, float("-inf") if latest is None else latest)
 
+    def route(self, movers: Iterable[Mover]) -> list[tuple[bytes, dict[str, Any]]]:
+        """(cell key, message) for the slow movers a step released, for the cells topic; none
+        when encounters are off."""
+        if not self._config.encounter.enabled:
+            return []
+        return route(movers, self._config)
+
+    def announcement(self, sources: Iterable[int]) -> dict[int, float]:
+        """The watermark to announce to every cells partition for each of ``sources`` (this
+        worker's reports partitions), after the movers sent before it: once each time it moves,
+        so nothing when it has not moved since the last announcement (or encounters are off)."""
+        watermark = self.monitor.watermark
+        if not self._config.encounter.enabled or watermark <= self._announced:
+            return {}
+        self._announced = watermark
+        return dict.fromkeys(sources, watermark)
+
     def forget_partitions(self) -> None:
         """After a rebalance the partitions may differ: start their clocks afresh. The worker's
         event time starts again too: the partitions it takes over may be behind the ones it had,
-        and their vessels must not be moved past reports still to come."""
+        and their vessels must not be moved past reports still to come; the cells partitions
+        hear it again from the start."""
         self._partitions.clear()
         self._drained.clear()
         self.coverage.restart()
         self.monitor.restart_clock()
+        self._announced = float("-inf")
+
+    def revoke(self, evicted: Iterable[int]) -> None:
+        """The partitions were revoked and the vessels ``evicted`` from the cache (their state is
+        in the table): stop tracking them here, and forget the partitions' clocks."""
+        for mmsi in evicted:
+            self.monitor.forget(mmsi)
+        self.forget_partitions()
+
+    def adopt(self, vessels: Iterable[VesselState]) -> int:
+        """Take over the vessels restored from the table after a recovery; how many."""
+        adopted = 0
+        for vessel in vessels:
+            self.monitor.adopt(vessel)
+            adopted += 1
+        return adopted
 
     def drained(self, reports_partitions: Iterable[int], raw_partitions: int) -> float | None:
         """The latest event time decoded anywhere, if every decoder has said, after the last
@@ -202,3 +254,36 @@ class TrackStage:
         if monitor.latest == float("-inf") or idle_seconds <= 0:
             return Step()
         return monitor.advance(monitor.latest + idle_seconds - self._lateness)
+
+    def tick(
+        self, idle_seconds: float, reports_partitions: Iterable[int], raw_partitions: int
+    ) -> Step:
+        """The idle tick of a worker whose input is read to its end and has been quiet for
+        ``idle_seconds``: if every decoder has drained, event time first reaches the latest
+        decoded anywhere (``advance_drained``), as at the end of a replay; then it moves on with
+        the clock (``advance_idle``), so a vessel that fell silent is reported without waiting
+        for more input."""
+        step = Step()
+        drained = self.drained(reports_partitions, raw_partitions)
+        if drained is not None:
+            step.extend(self.advance_drained(drained))
+        return step.extend(self.advance_idle(idle_seconds))
+
+
+def reported_time(documents: Iterable[tuple[int, Any]]) -> float | None:
+    """The latest receive time of the reports (not progress words) among a batch of
+    ``ais.reports`` values, for the alert latency; ``None`` if it has none."""
+    return max(
+        (d.get("t") or 0.0 for _, d in documents if _is_report(d)),
+        default=None,
+    )
+
+
+def has_reports(documents: Iterable[tuple[int, Any]]) -> bool:
+    """Whether a batch of ``ais.reports`` values held input: progress words alone are not."""
+    return any(_is_report(d) for _, d in documents)
+
+
+def _is_report(document: Any) -> bool:
+    """A report: not a progress word, nor a coverage announcement."""
+    return isinstance(document, dict) and "raw" not in document and not is_announcement(document)

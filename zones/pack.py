@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,15 @@ from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from zones.antimeridian import AntimeridianError, split_at_antimeridian
+from zones.coordinates import all_plain, coordinate_problem
 from zones.errors import Problem, ZonePackError
 from zones.model import Zone, ZoneKind
 
 __all__ = ["PackReport", "RawFeature", "check_pack", "load_pack", "validate_pack"]
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _KIND_VALUES = frozenset(kind.value for kind in ZoneKind)
 _KINDS = ", ".join(kind.value for kind in ZoneKind)
 _GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
@@ -85,7 +89,7 @@ def validate_pack(path: Path | str) -> PackReport:
     problems: list[Problem] = []
     first_use: dict[str, int] = {}
     for index, raw in enumerate(raw_features):
-        zone, messages = _validate(raw)
+        zone, messages, notes = _validate(raw)
         feature_id = None if raw.properties is None else _usable_id(raw.properties.get("id"))
         if feature_id is not None:
             if feature_id in first_use:
@@ -96,6 +100,7 @@ def validate_pack(path: Path | str) -> PackReport:
             problems.extend(Problem(index, feature_id, message) for message in messages)
         elif zone is not None:
             zones.append(zone)
+            warnings.extend(str(Problem(index, feature_id, note)) for note in notes)
     return PackReport(zones, problems, warnings)
 
 
@@ -139,6 +144,18 @@ def _read_geojson(path: Path) -> _Read:
             detail=f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
             "a zone pack is a GeoJSON FeatureCollection",
         ) from err
+    except RecursionError as err:
+        raise ZonePackError(
+            path,
+            detail="JSON nested too deeply to read (arrays or objects more than about "
+            f"{sys.getrecursionlimit()} levels deep); a zone pack's deepest member, a "
+            "MultiPolygon's coordinates, is 8 levels deep",
+        ) from err
+    except ValueError as err:  # an integer of more digits than Python converts
+        reason = str(err).split(";")[0]
+        raise ZonePackError(
+            path, detail=f"not valid JSON for a zone pack: a number that cannot be read ({reason})"
+        ) from err
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         found = document.get("type") if isinstance(document, dict) else type(document).__name__
         raise ZonePackError(
@@ -147,15 +164,21 @@ def _read_geojson(path: Path) -> _Read:
             '{"type": "FeatureCollection", "features": [...]}',
         )
     crs_name = _crs_name(path, document.get("crs"))
-    if crs_name is not None and crs_name not in _WGS84_CRS_NAMES:
-        from zones.ogr import read_ogr  # GDAL reads the old-style crs member; we reproject
-
-        pack = read_ogr(path, declared_crs=crs_name)
-        return pack.features, pack.warnings
     features = document.get("features")
     if not isinstance(features, list):
         raise ZonePackError(path, detail="the FeatureCollection has no 'features' array")
-    return [_geojson_feature(feature) for feature in features], []
+    if crs_name is not None and crs_name not in _WGS84_CRS_NAMES:
+        from zones.ogr import read_ogr  # GDAL reads the old-style crs member; we reproject
+
+        # GDAL would read ["-66.1", "18.4"] as no geometry at all: say what is wrong first.
+        if problems := _coordinate_problems(features):
+            raise ZonePackError(path, problems)
+        pack = read_ogr(path, declared_crs=crs_name)
+        return pack.features, pack.warnings
+    # One check of every coordinate at once; feature by feature only if it finds a culprit.
+    plain = all_plain(feature.get("geometry") for feature in features if isinstance(feature, dict))
+    with np.errstate(invalid="ignore"):  # NaN coordinates are reported by _checked_geometry
+        return [_geojson_feature(feature, plain) for feature in features], []
 
 
 def _crs_name(path: Path, crs: object) -> str | None:
@@ -177,7 +200,9 @@ def _crs_name(path: Path, crs: object) -> str | None:
     return name
 
 
-def _geojson_feature(feature: object) -> RawFeature:
+def _geojson_feature(feature: object, plain: bool = False) -> RawFeature:
+    """A feature as the JSON gives it; ``plain`` when its coordinates are known to be plain
+    numbers (``zones.coordinates.all_plain``)."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return RawFeature(None, None, ("not a GeoJSON Feature object",))
     properties = feature.get("properties")
@@ -191,13 +216,37 @@ def _geojson_feature(feature: object) -> RawFeature:
         problems.append("missing geometry")
     elif geometry_json.get("type") not in _GEOMETRY_TYPES:
         problems.append(_wrong_type(geometry_json.get("type")))
+    elif not plain and (problem := coordinate_problem(geometry_json)) is not None:
+        problems.append(problem)
     else:
         try:
-            with np.errstate(invalid="ignore"):  # NaN coordinates are reported below
-                geometry = shape(geometry_json)
-        except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+            geometry = shape(geometry_json)
+        except (
+            GEOSException,
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            OverflowError,  # an integer too large for a float
+        ) as err:
             problems.append(f"malformed {geometry_json['type']} coordinates: {err}")
     return RawFeature(properties, geometry, tuple(problems))
+
+
+def _coordinate_problems(features: list[object]) -> list[Problem]:
+    """The coordinate problems of a pack's features, by feature, checked on the JSON."""
+    problems: list[Problem] = []
+    for index, feature in enumerate(features):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
+            continue  # not a zone at all: GDAL's reading reports it
+        problem = coordinate_problem(geometry)
+        if problem is not None:
+            properties = feature.get("properties") if isinstance(feature, dict) else None
+            feature_id = _usable_id(properties.get("id")) if isinstance(properties, dict) else None
+            problems.append(Problem(index, feature_id, problem))
+    return problems
 
 
 def _read_ogr(path: Path) -> _Read:
@@ -222,12 +271,14 @@ def _reader_for(path: Path) -> _Reader:
 # --- validation ----------------------------------------------------------------------------
 
 
-def _validate(raw: RawFeature) -> tuple[Zone | None, list[str]]:
-    """A zone when the feature is fine; the messages describing what is wrong otherwise."""
+def _validate(raw: RawFeature) -> tuple[Zone | None, list[str], list[str]]:
+    """A zone when the feature is fine; the messages describing what is wrong otherwise; and
+    notes on what was changed to make it usable (a split at the antimeridian)."""
     messages = list(raw.problems)
-    geometry = None if raw.geometry is None else _checked_geometry(raw.geometry, messages)
+    notes: list[str] = []
+    geometry = None if raw.geometry is None else _checked_geometry(raw.geometry, messages, notes)
     if raw.properties is None:
-        return None, messages
+        return None, messages, notes
     props = raw.properties
 
     zone_id = _required_text(props, "id", messages)
@@ -239,14 +290,20 @@ def _validate(raw: RawFeature) -> tuple[Zone | None, list[str]]:
     if source is not None and not isinstance(source, str):
         messages.append(f"source must be a string, not {_show(source)}")
         source = None
+    elif source is not None and not _is_unicode(source):
+        messages.append(f"source {_show(source)} is not valid Unicode (a lone surrogate)")
+        source = None
 
     if messages or geometry is None or zone_id is None or name is None or kind is None:
-        return None, messages
-    return Zone(zone_id, name, kind, geometry, risk, country, source), messages
+        return None, messages, notes
+    return Zone(zone_id, name, kind, geometry, risk, country, source), messages, notes
 
 
-def _checked_geometry(geometry: BaseGeometry, messages: list[str]) -> Polygon | MultiPolygon | None:
-    """The geometry (in 2D) when it is a usable zone outline; a message in ``messages`` if not."""
+def _checked_geometry(
+    geometry: BaseGeometry, messages: list[str], notes: list[str]
+) -> Polygon | MultiPolygon | None:
+    """The geometry (in 2D, split at the antimeridian if it crosses it) when it is a usable zone
+    outline; a message in ``messages`` if not, a note in ``notes`` if it was split."""
     if not isinstance(geometry, Polygon | MultiPolygon):
         messages.append(_wrong_type(geometry.geom_type))
         return None
@@ -264,6 +321,14 @@ def _checked_geometry(geometry: BaseGeometry, messages: list[str]) -> Polygon | 
             "is the pack in WGS84 with longitude first?"
         )
         return None
+    if max_lon - min_lon > 180:  # only then can an edge cross the antimeridian
+        try:
+            geometry, parts = split_at_antimeridian(geometry)
+        except AntimeridianError as err:
+            messages.append(str(err))
+            return None
+        if parts:
+            notes.append(f"crosses the antimeridian; split at 180° into {parts} polygons")
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
         messages.append(f"invalid geometry: {reason}")
@@ -289,7 +354,14 @@ def _required_text(props: Mapping[str, object], key: str, messages: list[str]) -
     if not isinstance(value, str) or not value.strip():
         messages.append(f"{key} must be a non-empty string, not {_show(value)}")
         return None
+    if not _is_unicode(value):  # "\ud800" in JSON: no UTF-8 output could carry it
+        messages.append(f"{key} {_show(value)} is not valid Unicode (a lone surrogate)")
+        return None
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    return text.isascii() or not _SURROGATE.search(text)
 
 
 def _kind(value: object, messages: list[str]) -> ZoneKind | None:

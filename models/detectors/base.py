@@ -15,9 +15,8 @@ The engine loops over its detectors uniformly and never calls one by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
 from models.coverage import Coverage
@@ -37,15 +36,16 @@ class Kind(StrEnum):
     SILENCE = "silence"  # event time reached a detector's ``due`` with no new report
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One event in a vessel's life, as every detector receives it.
+class Observation(NamedTuple):
+    """One event in a vessel's life, as every detector receives it (immutable).
 
     ``t`` is its event time (the watermark for ``SILENCE``); ``previous`` the vessel's last
     usable fix before it. ``fix`` is the new fix of a ``POSITION`` and the reported, off-globe
     coordinates of an ``IMPOSSIBLE``; ``static`` the report of a ``STATIC``; ``zones`` the zones
-    a ``POSITION`` lies in. ``coverage``, on ``POSITION`` and ``SILENCE``, is who the monitor
-    heard around every vessel (read-only for detectors but for counting the gaps they judge).
+    a ``POSITION`` lies in; ``status`` the navigational status it reported. ``coverage``, on
+    ``POSITION`` and ``SILENCE``, is who the monitor heard around every vessel (read-only for
+    detectors but for counting the gaps they judge). (A named tuple: one is made for every
+    report, on the hot path.)
     """
 
     kind: Kind
@@ -55,6 +55,8 @@ class Observation:
     fix: Fix | None = None
     zones: tuple[Zone, ...] = ()
     static: StaticReport | None = None
+    #: The navigational status a ``POSITION`` reported (ITU-R M.1371; ``None`` if unknown).
+    status: int | None = None
     coverage: Coverage | None = None
 
     @property

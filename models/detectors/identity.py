@@ -1,9 +1,12 @@
 """Identity: MMSIs that are not a ship's, and names, call signs, IMOs or ship types that change.
 
-``invalid_identity`` (ITU-R M.585): a vessel reporting positions under an MMSI that is not a ship
-station's — not nine digits with a first digit 2–7, a MID no state was allocated, or a well-known
-placeholder (123456789, 111111111, 0 …, the defaults of unconfigured transponders). Once per
-vessel, at its first report.
+``invalid_identity`` (ITU-R M.585): a vessel reporting positions under an MMSI that is no
+station's — a number of no form of M.585, a form whose MID no state was allocated, a group call
+identity (``0MIDXXXXX``, which calls several ships and is no one transmitter's), or a
+well-known placeholder (123456789, 111111111, 0 …, the defaults of unconfigured transponders).
+Once per vessel, at its first report. The other forms are stations' (models/stations.py): an
+aid to navigation, a base station or a handheld is not reported for its number, only when it
+moves like a ship (models/detectors/station_motion.py).
 
 ``identity_change``: the name, call sign, IMO number or ship type one MMSI reports takes a new
 value while another was reported within ``window_hours`` (US advisory on deceptive shipping
@@ -20,6 +23,7 @@ from typing import Any, ClassVar
 from models.alerts import AlertType, Finding, Status
 from models.config import IdentityConfig
 from models.detectors.base import Kind, Observation, Untimed
+from models.stations import Station, station_form
 from zones.flags import mid_allocation
 
 #: Transponder defaults and test numbers seen in the wild, not allocated to any ship.
@@ -32,14 +36,16 @@ FIELDS = ("name", "callsign", "imo", "ship_type")
 
 
 def invalid_reason(mmsi: int) -> str | None:
-    """Why ``mmsi`` is not a ship station's MMSI, or ``None`` when it is one."""
+    """Why ``mmsi`` is no station's own MMSI, or ``None`` when it is one (of any kind)."""
     if mmsi in PLACEHOLDERS:
         return f"{mmsi} is a placeholder number of unconfigured transponders"
-    if not 200_000_000 <= mmsi <= 799_999_999:
-        return f"{mmsi:09d} is not a ship station's MMSI (nine digits, first digit 2-7)"
-    mid = mmsi // 1_000_000
-    if not mid_allocation(mid):
-        return f"MID {mid} of {mmsi} is allocated to no state"
+    form, mid = station_form(mmsi)
+    if form is Station.INVALID:
+        return f"{mmsi:09d} is no station's MMSI (no form of ITU-R M.585)"
+    if mid is not None and not mid_allocation(mid):
+        return f"MID {mid} of {mmsi:09d} ({form.label}) is allocated to no state"
+    if form is Station.GROUP:
+        return f"{mmsi:09d} is a group call identity, which no single station transmits under"
     return None
 
 

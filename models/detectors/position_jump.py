@@ -1,72 +1,136 @@
-"""Position jumps: consecutive positions no ship could connect, or coordinates off the globe.
+"""Position jumps: positions no ship could connect, or coordinates off the globe — and the
+identity conflicts they add up to when one MMSI keeps jumping between places.
 
-A jump is reported when the implied speed between a vessel's previous and current fix exceeds
-``max_speed_knots`` (50 kn by default; Global Fishing Watch's segmenter gates at 25–100 kn) over at
-least ``min_distance_km``. Time differences are floored at ``min_seconds`` because receive times
-jitter. Each jump is an instant event: one finding, already closed.
+Two fixes connect when the implied speed between them is at most ``max_speed_knots`` (50 kn by
+default; Global Fishing Watch's segmenter gates at 25–100 kn), or they lie within
+``min_distance_km``; time differences are floored at ``min_seconds`` because receive times
+jitter.
 
-A single bad fix would otherwise raise two alerts (there and back). So jumps are measured from
-the last *trusted* fix, the anchor: after a jump the new fix is only a candidate. The next fix
-that connects to the anchor shows the candidate was an outlier (the anchor stays); one that
-connects to the candidate shows the vessel really is there (the candidate becomes the anchor);
-neither raises a new jump.
+Each MMSI's fixes are kept as up to ``identity_conflict.max_tracks`` (4) candidate tracks, as
+gpsdio-segment does: a fix joins the track it connects to that expected it nearest (its last
+fix carried on along its course and speed — reported, else from its last two fixes), or starts
+a new one. A fix that starts a new track is a ``position_jump``, measured from the last fix of
+the vessel's main track (the alive track with the most fixes): an instant event, one finding,
+already closed. The next fix decides nothing by itself: one that connects to the main track
+leaves the jump an outlier, one that connects to the new track shows the vessel really is
+there — neither raises another jump, so a single bad fix or a relocation is one alert, not
+two. Beyond the bound, the least useful track is dropped — a stale one first, then the one
+with the fewest fixes, then the longest unheard — but never a member of an identity conflict
+(if every other track is one, the new single fix is not kept as a track).
+
+When two tracks are heard in turn, ``IdentityConflicts`` (models/detectors/identity_conflict.py)
+makes them one ``identity_conflict`` episode, and the jumps between them are not raised
+separately.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import atan2, cos, degrees, pi, radians, sin
 from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
-from models.config import PositionJumpConfig
-from models.detectors.base import Kind, Observation, Untimed
-from models.geo import distance_km, knots
+from models.config import IdentityConflictConfig, PositionJumpConfig
+from models.detectors.base import Kind, Observation
+from models.detectors.identity_conflict import Conflict, IdentityConflicts, Track
+from models.geo import EARTH_RADIUS_KM, KM_PER_NM, SECONDS_PER_HOUR, distance_km, knots
 from models.records import Fix, iso_utc
 
 
 @dataclass(slots=True)
 class JumpState:
-    anchor: Fix | None = None  # the last fix known to be consistent with the track
-    candidate: Fix | None = None  # a fix that jumped away from the anchor, not yet confirmed
+    tracks: list[Track] = field(default_factory=list)
+    next_id: int = 0
     jumps: int = 0
+    conflict: Conflict | None = None
 
 
-class PositionJump(Untimed[JumpState]):
+class PositionJump:
     name = "position_jump"
-    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.IMPOSSIBLE})
+    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.IMPOSSIBLE, Kind.SILENCE})
 
-    def __init__(self, config: PositionJumpConfig) -> None:
+    def __init__(
+        self,
+        config: PositionJumpConfig,
+        conflicts: IdentityConflictConfig | None = None,
+    ) -> None:
         self.config = config
+        self.conflicts = IdentityConflicts(conflicts or IdentityConflictConfig())
+        self._max_tracks = self.conflicts.config.max_tracks
 
     def initial(self) -> JumpState:
         return JumpState()
 
     def restore(self, data: dict[str, Any]) -> JumpState:
-        """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
-        anchor, candidate = data.get("anchor"), data.get("candidate")
+        """The state back from ``dataclasses.asdict`` of it (as JSON gives it). A snapshot from
+        before the tracks held an ``anchor`` and a ``candidate``: they become two tracks."""
+        jumps = int(data.get("jumps", 0))
+        if "tracks" not in data:
+            old = [Fix(*data[k]) for k in ("anchor", "candidate") if data.get(k) is not None]
+            tracks = [Track(i, fix, fix) for i, fix in enumerate(old)]
+            return JumpState(tracks=tracks, next_id=len(tracks), jumps=jumps)
+        conflict = data.get("conflict")
         return JumpState(
-            anchor=None if anchor is None else Fix(*anchor),
-            candidate=None if candidate is None else Fix(*candidate),
-            jumps=int(data.get("jumps", 0)),
+            tracks=[Track.restore(track) for track in data["tracks"]],
+            next_id=int(data.get("next_id", 0)),
+            jumps=jumps,
+            conflict=None if conflict is None else Conflict.restore(conflict),
         )
+
+    def due(self, state: JumpState) -> float | None:
+        if state.conflict is None:
+            return None
+        return self.conflicts.due(state.conflict, state.tracks)
 
     def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
         if obs.kind is Kind.IMPOSSIBLE:
             return state, [self._impossible(obs)]
-        fix, anchor = obs.position, state.anchor
-        if anchor is None or self._connects(anchor, fix):
-            state.anchor, state.candidate = fix, None
-            return state, []
-        candidate = state.candidate
-        if candidate is not None and self._connects(candidate, fix):
-            state.anchor, state.candidate = fix, None
-            return state, []
-        state.candidate = fix
-        state.jumps += 1
-        km = distance_km(anchor.lat, anchor.lon, fix.lat, fix.lon)
-        seconds = fix.t - anchor.t
-        implied = knots(km, max(seconds, self.config.min_seconds))
-        return state, [self._jump(obs.mmsi, anchor, fix, km, seconds, implied)]
+        conflicts = self.conflicts
+        findings: list[Finding] = []
+        if state.conflict is not None:
+            state.conflict, findings = conflicts.expire(
+                state.conflict, state.tracks, obs.t, obs.mmsi
+            )
+        if obs.kind is Kind.SILENCE:
+            return state, findings
+        fix = obs.position
+        track = self._joined(state.tracks, fix)
+        if track is not None:
+            if track.last.t + conflicts.close_seconds > fix.t:  # alive
+                track.before, track.fixes = track.last, track.fixes + 1
+            else:  # silent for long: a new stretch of it
+                track.first, track.before, track.fixes = fix, None, 1
+            track.last = fix
+        else:
+            main = self._main(state.tracks, fix.t)
+            self._start_track(state, fix)
+            if state.conflict is not None:
+                state.conflict.strays += 1
+            elif main is not None:
+                state.jumps += 1
+                findings.append(self._jump(obs.mmsi, main.last, fix))
+        if len(state.tracks) > 1:
+            state.conflict, opened = conflicts.after_fix(
+                state.conflict, state.tracks, fix.t, obs.mmsi
+            )
+            findings.extend(opened)
+        return state, findings
+
+    # -- tracks ---------------------------------------------------------------------------------
+
+    def _joined(self, tracks: list[Track], fix: Fix) -> Track | None:
+        """Of the tracks ``fix`` connects to, the one that expected it nearest: its last fix
+        dead-reckoned to the fix's time (gpsdio-segment's discrepancy), then the longest. Not
+        the slowest: over a long silence any old track is reachable at a low speed."""
+        reachable = [track for track in tracks if self._connects(track.last, fix)]
+        if len(reachable) < 2:
+            return reachable[0] if reachable else None
+
+        def discrepancy(track: Track) -> tuple[float, int]:
+            lat, lon = _expected(track, fix.t)
+            return distance_km(lat, lon, fix.lat, fix.lon), -track.fixes
+
+        return min(reachable, key=discrepancy)
 
     def _connects(self, before: Fix, after: Fix) -> bool:
         """Could one vessel have sailed from ``before`` to ``after``?"""
@@ -76,9 +140,36 @@ class PositionJump(Untimed[JumpState]):
         seconds = max(after.t - before.t, self.config.min_seconds)
         return knots(km, seconds) <= self.config.max_speed_knots
 
-    def _jump(
-        self, mmsi: int, previous: Fix, fix: Fix, km: float, seconds: float, implied: float
-    ) -> Finding:
+    def _main(self, tracks: list[Track], t: float) -> Track | None:
+        """The track the vessel is taken to be on: the alive one with the most fixes (ties: the
+        latest heard), else the latest heard."""
+        if not tracks:
+            return None
+        alive = [track for track in tracks if self.conflicts.alive(track, t)]
+        if alive:
+            return max(alive, key=lambda tr: (tr.fixes, tr.last.t, tr.id))
+        return max(tracks, key=lambda tr: (tr.last.t, tr.id))
+
+    def _start_track(self, state: JumpState, fix: Fix) -> None:
+        """A new track from ``fix``; beyond the bound, the least useful other track goes (never
+        a conflict member; if every other track is one, the new track is not kept)."""
+        tracks = state.tracks
+        if len(tracks) >= self._max_tracks:
+            members = set() if state.conflict is None else set(state.conflict.members)
+            spare = [tr for tr in tracks if tr.id not in members]
+            if not spare:
+                return
+            alive = self.conflicts.alive
+            tracks.remove(min(spare, key=lambda tr: (alive(tr, fix.t), tr.fixes, tr.last.t, tr.id)))
+        tracks.append(Track(state.next_id, fix, fix))
+        state.next_id += 1
+
+    # -- findings -------------------------------------------------------------------------------
+
+    def _jump(self, mmsi: int, previous: Fix, fix: Fix) -> Finding:
+        km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
+        seconds = fix.t - previous.t
+        implied = knots(km, max(seconds, self.config.min_seconds))
         return Finding(
             type=AlertType.POSITION_JUMP,
             status=Status.CLOSED,
@@ -119,3 +210,29 @@ class PositionJump(Untimed[JumpState]):
             magnitude=1.0,
             summary=f"Impossible coordinates reported (lat {lat:.4f}, lon {lon:.4f})",
         )
+
+
+_KM_PER_DEGREE = EARTH_RADIUS_KM * pi / 180.0
+
+
+def _expected(track: Track, t: float) -> tuple[float, float]:
+    """Where the vessel of ``track`` would be at ``t``: its last fix carried on at its speed
+    (reported, else from the fix before) along its course (reported, else from the fix before);
+    the last fix itself when neither is known. A flat approximation: it only ranks tracks."""
+    last, before = track.last, track.before
+    speed, course = last.speed, last.course
+    if before is not None and last.t > before.t and (speed is None or course is None):
+        km = distance_km(before.lat, before.lon, last.lat, last.lon)
+        if speed is None:
+            speed = knots(km, last.t - before.t)
+        if course is None and km > 0:
+            east = (last.lon - before.lon + 540.0) % 360.0 - 180.0
+            course = degrees(atan2(east * cos(radians(last.lat)), last.lat - before.lat))
+    if not speed or course is None:
+        return last.lat, last.lon
+    km = speed * KM_PER_NM * (t - last.t) / SECONDS_PER_HOUR
+    heading = radians(course)
+    lat = min(90.0, max(-90.0, last.lat + km * cos(heading) / _KM_PER_DEGREE))
+    shrink = max(cos(radians(last.lat)), 0.01)
+    lon = (last.lon + km * sin(heading) / (_KM_PER_DEGREE * shrink) + 540.0) % 360.0 - 180.0
+    return lat, lon

@@ -41,6 +41,7 @@ SEVERITY_COLOURS = {
     "critical": "#d7263d",
 }
 TYPE_ORDER = (
+    "distress",
     "dark_period",
     "position_jump",
     "loitering",
@@ -48,6 +49,7 @@ TYPE_ORDER = (
     "zone_entry",
     "zone_exit",
     "identity_change",
+    "identity_conflict",
     "invalid_identity",
     "port_call",
 )
@@ -60,6 +62,8 @@ TYPE_LABELS = {
     "zone_exit": "Zone exit",
     "identity_change": "Identity change",
     "invalid_identity": "Invalid identity",
+    "identity_conflict": "Identity conflict",
+    "distress": "Distress",
     "port_call": "Port call",
 }
 

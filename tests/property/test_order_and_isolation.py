@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.alerts import Alert
-from models.config import Config, TrackingConfig
+from models.config import Config, IdentityConflictConfig, TrackingConfig
+from models.geo import KM_PER_NM
 from tests.factories import HOUR, T0, by_time, move, position, run, voyage
 from tests.zone_factories import square_zone
 from zones.model import ZoneKind
@@ -19,10 +20,16 @@ ZONES = [
 ]
 
 
+SART = 970010001
+ATON = 992321234
+
+
 def scenario() -> list:
     """A fleet with every single-vessel behaviour: a transit through a restricted zone into a
-    port, a drifting loiterer, a vessel that goes dark, and one whose position jumps — and two
-    vessels meeting at sea (an encounter) for 3 h."""
+    port, a drifting loiterer, a vessel that goes dark, and one whose position jumps — two
+    vessels meeting at sea (an encounter) for 3 h, two ships sharing one MMSI 150 nm apart for
+    2 h (an identity conflict), an AIS-SART active for an hour (distress) and a buoy (an aid to
+    navigation: nothing)."""
     transit = voyage(1001, T0, 14.0, -66.9, hours=5, interval_s=60, speed=10.0)
     arrived = transit[-1].timestamp
     berth = [position(1001, arrived + i * 180, 14.0, -66.0, speed=0.1) for i in range(1, 40)]
@@ -34,7 +41,15 @@ def scenario() -> list:
     far = position(1004, T0 + 3 * HOUR + 30, *move(15.0, -65.0, 0.0, 200.0))
     meet_one = voyage(1005, T0, 16.0, -70.0, hours=3, interval_s=180, speed=0.3)
     meet_two = voyage(1006, T0 + 50, *move(16.0, -70.0, 0.0, 0.2), 3, interval_s=120, speed=0.3)
-    return by_time([*transit, *berth], loiter, [*dark, back], [*jumpy, far], meet_one, meet_two)
+    twin_a = voyage(1007, T0, 11.0, -70.0, hours=5, interval_s=120, speed=12.0)
+    north = move(11.0, -70.0, 0.0, 150 * KM_PER_NM)
+    twin_b = voyage(1007, T0 + 60, *north, hours=2, interval_s=120, speed=10.0, course=270.0)
+    sart = voyage(SART, T0 + HOUR, 12.5, -68.5, hours=1, interval_s=60, speed=0.5)
+    buoy = voyage(ATON, T0, 13.5, -67.5, hours=6, interval_s=180, speed=0.0)
+    return by_time(
+        [*transit, *berth], loiter, [*dark, back], [*jumpy, far], meet_one, meet_two,
+        twin_a, twin_b, sart, buoy,
+    )  # fmt: skip
 
 
 def key(alerts: list[Alert]) -> list[tuple[object, ...]]:
@@ -43,7 +58,11 @@ def key(alerts: list[Alert]) -> list[tuple[object, ...]]:
     )
 
 
-CONFIG = Config(tracking=TrackingConfig(lateness_seconds=300.0))
+#: A conflict closes an hour after one twin falls silent, while the other still reports.
+CONFIG = Config(
+    tracking=TrackingConfig(lateness_seconds=300.0),
+    identity_conflict=IdentityConflictConfig(close_hours=1.0),
+)
 BASELINE = key(run(scenario(), CONFIG, ZONES))
 
 
@@ -60,6 +79,9 @@ def test_the_scenario_exercises_every_behaviour() -> None:
     assert kinds >= {"zone_entry", "zone_exit", "port_call", "loitering", "dark_period"}
     assert "position_jump" in kinds
     assert "encounter" in kinds
+    assert {"identity_conflict", "distress"} <= kinds
+    assert ("identity_conflict", "closed") in {(k[1], k[2]) for k in BASELINE}
+    assert not [k for k in BASELINE if k[3] == ATON]
 
 
 @settings(max_examples=25, deadline=None)
@@ -75,14 +97,18 @@ def test_each_vessel_gets_the_same_alerts_alone_as_in_company(seed: int) -> None
     records = scenario()
     rng = random.Random(seed)
     # A vessel on its own, or the two that meet as a pair.
-    mmsis = rng.choice([{1001}, {1002}, {1003}, {1004}, {1005, 1006}])
+    mmsis = rng.choice([{1001}, {1002}, {1003}, {1004}, {1005, 1006}, {1007}, {SART}, {ATON}])
     alone = key(run([r for r in records if r.mmsi in mmsis], CONFIG, ZONES))
     together = [k for k in BASELINE if k[3] in mmsis]
-    # Dark periods open, and encounters close, on the watermark, which other vessels advance
-    # (here past the pair's last reports): what company adds is only those; the episodes and
-    # their ids are the same either way.
+    # Dark periods open, and encounters and distress close, on the watermark, which other
+    # vessels advance (here past the last reports of the pair or the beacon): what company
+    # adds is only those; the episodes and their ids are the same either way.
     moved_on = [k for k in together if k not in alone]
-    assert {(k[1], k[2]) for k in moved_on} <= {("encounter", "closed"), ("dark_period", "open")}
+    assert {(k[1], k[2]) for k in moved_on} <= {
+        ("encounter", "closed"),
+        ("dark_period", "open"),
+        ("distress", "closed"),
+    }
     assert [k for k in together if k not in moved_on] == alone
 
 

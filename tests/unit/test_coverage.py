@@ -173,7 +173,7 @@ def test_the_configuration_is_checked() -> None:
     with pytest.raises(ConfigError, match="cell_degrees"):
         CoverageConfig(cell_degrees=0.7)
     with pytest.raises(ConfigError, match="min_share"):
-        CoverageConfig(min_share=0.0)
+        CoverageConfig(min_share=1.5)
     with pytest.raises(ConfigError, match="two buckets"):
         CoverageConfig(window_hours=1.0, bucket_minutes=60.0)
     config = config_from_dict({"coverage": {"enabled": False, "min_neighbours": 5}})

@@ -691,3 +691,227 @@ def test_every_shared_data_file_is_read_or_refused_cleanly() -> None:
     assert formats["marinecadastre-20220103/AIS_2022_01_03_first99999.csv"] == MARINECADASTRE
     assert formats["gfw-pyseas-tracks/position_messages.csv.zip"] == POSITIONS_CSV
     assert formats["gfw-gpsdio-segment-tracks/tracks.jsonl"] == JSONL
+
+
+# --- hostile input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'a"b\rc\n',  # a stray quote and a carriage return: the csv module refuses the line
+        b'MMSI,BaseDateTime\r,LAT,"LON"\n',  # a header, but for a carriage return
+        b'{"mmsi": [' + b"[" * 100_000 + b"\n",  # nested too deep for the json module
+    ],
+)
+def test_text_no_module_can_split_is_not_ais_rather_than_a_crash(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = write(tmp_path / "odd" / "export.csv", content)
+    shutil.copy(DATA / "positions.csv", tmp_path / "odd")
+    reader = Reader([str(tmp_path / "odd")])
+    assert [s.name for s in reader.skipped] == [str(path)]
+    assert len(only(list(reader), PositionReport)) == 15
+    with pytest.raises(InputError, match="not a recognised AIS format"):
+        Reader([str(path)])
+
+
+@pytest.mark.skipif(not Path("/usr/bin/ls").is_file(), reason="no /usr/bin/ls here")
+def test_a_binary_file_is_skipped_or_refused_as_not_ais(tmp_path: Path) -> None:
+    path = tmp_path / "bin" / "ls"
+    path.parent.mkdir()
+    shutil.copy("/usr/bin/ls", path)
+    shutil.copy(DATA / "positions.csv", path.parent)
+    reader = Reader([str(path.parent)])
+    assert [s.name for s in reader.skipped] == [str(path)]
+    assert len(only(list(reader), PositionReport)) == 15
+    with pytest.raises(InputError, match="not a recognised AIS format"):
+        Reader([str(path)])
+
+
+def test_csv_rows_no_module_can_split_are_bad_rows_with_file_line_and_text(
+    tmp_path: Path,
+) -> None:
+    good = "367000001,2022-01-03T00:00:00,18.4,-66.1,1.0,90.0,90,,,,,,,,,,A"
+    stray = 'a"b\rc'
+    cr = '367000001,"2022-01-03T00:00:00",18.4\r,-66.1,1.0,90.0,90,,,,,,,,,,A'
+    path = csv_file(tmp_path, good, stray, cr, good)
+    items = read(path)
+    failures = only(items, Failure)
+    assert [(f.reason, f.source, f.line_no, f.raw) for f in failures] == [
+        (FailureReason.BAD_ROW, str(path), 3, stray),
+        (FailureReason.BAD_ROW, str(path), 4, cr),
+    ]
+    assert all("not a CSV row" in f.detail for f in failures)
+    assert len(only(items, PositionReport)) == 2
+
+
+def mc_row(**fields: str) -> str:
+    """A MarineCadastre row of a good Class A report, with some fields replaced."""
+    row = {
+        "MMSI": "367000001",
+        "BaseDateTime": "2022-01-03T00:00:00",
+        "LAT": "18.4",
+        "LON": "-66.1",
+        "SOG": "1.0",
+        "COG": "90.0",
+        "Heading": "90",
+        "VesselName": "SEA STAR",
+        "IMO": "IMO9000001",
+        "CallSign": "WXY123",
+        "VesselType": "70",
+        "Status": "0",
+        "TransceiverClass": "A",
+    }
+    row.update(fields)
+    names = MC_HEADER.split(",")
+    return ",".join(row.get(name, "") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "detail"),
+    [
+        ({"MMSI": "١٢٣٤٥٦٧٨٩"}, FailureReason.BAD_ROW, "MMSI"),
+        ({"MMSI": "36700000²"}, FailureReason.BAD_ROW, "MMSI"),
+        ({"IMO": "IMO²"}, FailureReason.BAD_ROW, "IMO"),
+        ({"SOG": "١٢"}, FailureReason.BAD_ROW, "speed"),
+        ({"LAT": "1_8.4"}, FailureReason.BAD_ROW, "latitude"),
+        ({"BaseDateTime": "١٦٤١١٦٨٠٠٠"}, FailureReason.BAD_ROW, "time"),
+        ({"BaseDateTime": "1" * 23}, FailureReason.BAD_TIME, "1111"),
+        ({"BaseDateTime": "10000-01-03T00:00:00"}, FailureReason.BAD_TIME, "10000"),
+        ({"BaseDateTime": "2022-02-30T00:00:00"}, FailureReason.BAD_TIME, "2022-02-30"),
+        ({"BaseDateTime": "1989-12-31T23:59:59"}, FailureReason.BAD_TIME, "outside"),
+        ({"BaseDateTime": "nan"}, FailureReason.BAD_TIME, "nan"),
+        ({"MMSI": "1073741824"}, FailureReason.BAD_VALUE, "outside 0..1073741823"),
+        ({"MMSI": "-1"}, FailureReason.BAD_VALUE, "MMSI"),
+        ({"LAT": "nan"}, FailureReason.BAD_VALUE, "latitude"),
+        ({"LON": "-inf"}, FailureReason.BAD_VALUE, "longitude"),
+        ({"SOG": "NaN"}, FailureReason.BAD_VALUE, "speed"),
+        ({"COG": "Infinity"}, FailureReason.BAD_VALUE, "course"),
+        ({"Heading": "1e999"}, FailureReason.BAD_VALUE, "heading"),
+        ({"VesselType": "inf"}, FailureReason.BAD_VALUE, "ship type"),
+        ({"Status": "fast"}, FailureReason.BAD_ROW, "status"),
+    ],
+)
+def test_hostile_csv_fields_fail_their_row_with_a_reason(
+    tmp_path: Path, fields: dict[str, str], reason: FailureReason, detail: str
+) -> None:
+    row = mc_row(**fields)
+    path = csv_file(tmp_path, mc_row(), row, mc_row(BaseDateTime="2022-01-03T00:01:00"))
+    items = read(path)
+    (failure,) = only(items, Failure)
+    assert (failure.reason, failure.source, failure.line_no, failure.raw) == (
+        reason,
+        str(path),
+        3,
+        row,
+    )
+    assert detail in failure.detail
+    assert [p.timestamp for p in only(items, PositionReport)] == [JAN_3_2022, JAN_3_2022 + 60]
+
+
+def test_csv_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
+    """As NMEA decoding has them: sentinels and out-of-range speed, course, heading, status and
+    ship type are unknown; coordinates off the globe are kept and marked impossible."""
+    path = csv_file(
+        tmp_path,
+        mc_row(LAT="91", LON="181", SOG="102.3", COG="360", Heading="511", VesselType="0"),
+        mc_row(MMSI="367000002", LAT="-90.5", SOG="150", COG="-1", Heading="360", Status="16"),
+        mc_row(MMSI="367000003", LON="180.01", VesselType="200", IMO="IMO0000000"),
+    )
+    items = read(path)
+    assert not only(items, Failure)
+    sentinels, far_south, far_east = only(items, PositionReport)
+    assert (sentinels.lat, sentinels.lon, sentinels.impossible) == (None, None, False)
+    assert (sentinels.speed, sentinels.course, sentinels.heading) == (None, None, None)
+    assert (far_south.lat, far_south.impossible, far_south.speed, far_south.course) == (
+        -90.5,
+        True,
+        None,
+        None,
+    )
+    assert (far_south.heading, far_south.status) == (None, None)
+    assert (far_east.lon, far_east.impossible) == (180.01, True)
+    assert [(s.mmsi, s.ship_type, s.imo) for s in only(items, StaticReport)] == [
+        (367000001, None, 9000001),
+        (367000002, 70, 9000001),
+        (367000003, None, None),
+    ]
+
+
+def test_a_row_whose_identity_failed_is_not_remembered_as_read(tmp_path: Path) -> None:
+    bad = mc_row(IMO="IMO9000001x")
+    path = csv_file(tmp_path, bad, bad, mc_row())
+    items = read(path)
+    assert [(f.reason, f.line_no) for f in only(items, Failure)] == [
+        (FailureReason.BAD_ROW, 2),
+        (FailureReason.BAD_ROW, 3),
+    ]
+    assert [s.imo for s in only(items, StaticReport)] == [9000001]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "detail"),
+    [
+        ('{"mmsi": 367000001, "type": 1, "timestamp": 1e300}', FailureReason.BAD_TIME, "1e+300"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": NaN}', FailureReason.BAD_TIME, "nan"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": Infinity}', FailureReason.BAD_TIME, "inf"),
+        ('{"mmsi": 367000001, "type": 1, "timestamp": -1}', FailureReason.BAD_TIME, "outside"),
+        (
+            '{"mmsi": 367000001, "type": 21, "time": "10000-01-01T00:00Z"}',
+            FailureReason.BAD_TIME,
+            "10000",
+        ),
+        (
+            '{"mmsi": 367000001, "type": 5, "time": "nan", "shipname": "X"}',
+            FailureReason.BAD_TIME,
+            "nan",
+        ),
+        ('{"mmsi": 1e10, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": 367000001.5, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": "١٢٣", "type": 1}', FailureReason.BAD_ROW, "mmsi"),
+        ('{"mmsi": NaN, "type": 1}', FailureReason.BAD_VALUE, "mmsi"),
+        ('{"mmsi": 367000001, "type": 28}', FailureReason.UNSUPPORTED_TYPE, "28"),
+        ('{"mmsi": 367000001, "type": 0}', FailureReason.UNSUPPORTED_TYPE, "0"),
+        ('{"mmsi": 367000001, "type": 1.5}', FailureReason.BAD_VALUE, "type"),
+        ('{"mmsi": 367000001, "type": 1, "lat": NaN, "lon": 2}', FailureReason.BAD_VALUE, "lat"),
+        ('{"mmsi": 367000001, "type": 1, "speed": "inf"}', FailureReason.BAD_VALUE, "speed"),
+        ('{"mmsi": 367000001, "type": 1, "heading": "²"}', FailureReason.BAD_ROW, "heading"),
+        ('{"mmsi": 367000001, "type": 5, "imo": "IMO١"}', FailureReason.BAD_ROW, "imo"),
+    ],
+)
+def test_hostile_json_values_fail_their_line_with_a_reason(
+    tmp_path: Path, line: str, reason: FailureReason, detail: str
+) -> None:
+    good = '{"mmsi": 367000001, "type": 1, "timestamp": 1641168000, "lat": 18.4, "lon": -66.1}'
+    path = write(tmp_path / "decoded.jsonl", f"{good}\n{line}\n{good}\n")
+    items = read(path)
+    (failure,) = only(items, Failure)
+    assert (failure.reason, failure.source, failure.line_no, failure.raw) == (
+        reason,
+        str(path),
+        2,
+        line,
+    )
+    assert detail in failure.detail
+    assert len(only(items, PositionReport)) == 2
+
+
+def test_json_values_outside_what_ais_carries_are_unknown_or_impossible(tmp_path: Path) -> None:
+    lines = [
+        '{"mmsi": 1, "type": 27, "t": 0, "lat": 18.4, "lon": -66.1, "speed": 63, "course": 360}',
+        '{"mmsi": 2, "type": 18, "lat": 95, "lon": -66.1, "speed": -1, "heading": 511}',
+        '{"mmsi": 3, "type": 5, "shiptype": 150, "imo": 0, "shipname": "@@SEA@STAR@@"}',
+    ]
+    long_range, impossible, static = read(write(tmp_path / "odd.jsonl", "\n".join(lines)))
+    assert isinstance(long_range, PositionReport)
+    assert (long_range.speed, long_range.course) == (None, None)  # 63 kn: not available
+    assert isinstance(impossible, PositionReport)
+    assert (impossible.lat, impossible.impossible, impossible.speed, impossible.heading) == (
+        95.0,
+        True,
+        None,
+        None,
+    )
+    assert isinstance(static, StaticReport)
+    assert (static.ship_type, static.imo, static.name) == (None, None, "SEA STAR")

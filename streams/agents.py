@@ -1,0 +1,259 @@
+"""The bodies of a worker's agents, timers and rebalance handlers: thin async wrappers.
+
+Each converts Kafka events (or reads the consumer: assignment, positions, highwaters) into plain
+values, calls a stage of ``WorkerStages`` and sends what comes back through the ``Outbox``;
+``streams/app.py`` declares which topic, table, interval or signal each one serves. Delivery is
+at least once: alerts go out before the state behind them is written, and the decode agent's
+reports and progress words are buffered (``send_soon``) before faust commits its offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from faust.types import TP
+
+from metrics.telemetry import Telemetry
+from models.encounter.pipeline import EncounterStats
+from models.monitor import Step
+from streams.encounter_stages import store_changes
+from streams.outbox import Outbox
+from streams.settings import Settings
+from streams.stages import RawRecord, has_reports, reported_time, split_outcomes
+from streams.vessel_risk import NotAnAlert
+from streams.worker_state import WorkerStages, consumer_lag, read_to_end
+
+log = logging.getLogger("vigilmar.worker")
+
+
+class WorkerAgents:
+    """One worker's agents over its ``stages``: ``app`` gives the consumer and producer,
+    ``partition_of`` the partition of a table key (for the encounter tables' recovery)."""
+
+    def __init__(
+        self,
+        app: Any,
+        settings: Settings,
+        stages: WorkerStages,
+        out: Outbox,
+        encounter_tables: tuple[Any, Any],
+        partition_of: Callable[[bytes], int],
+        telemetry: Telemetry,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.names = settings.topics
+        self.stages = stages
+        self.out = out
+        self.cells_table, self.pairs_table = encounter_tables
+        self.partition_of = partition_of
+        self.telemetry = telemetry
+        self.inputs = {self.names.raw, self.names.reports}
+
+    # -- agents -----------------------------------------------------------------------------
+
+    async def decode(self, stream: Any) -> None:
+        """ais.raw -> coverage announcements and reports (buffered), failures, then the
+        raw-progress words."""
+        stages = self.stages
+        async for events in self._batches(stream):
+            with self._timed("decode"):
+                stages.activity.begin("decode")
+                records = [_raw_record(event) for event in events]
+                partitions = stages.progress.decoded(records)
+                outcomes = stages.decode.decode(records)
+                self.out.announcements_soon(stages.coverage.announce(records, outcomes))
+                reports, failures = split_outcomes(outcomes)
+                self.out.reports_soon(reports)
+                await self.out.failures(failures)
+                self.out.progress_soon(stages.progress.after_batch(self._raw_ends(partitions)))
+                self.telemetry.decode_stats(stages.decode.decoder.stats)
+            stages.activity.end("decode")
+
+    async def track(self, stream: Any) -> None:
+        """ais.reports -> alerts, movers and watermarks; then the vessels' state is written."""
+        stages = self.stages
+        async for events in self._batches(stream):
+            with self._timed("track"):
+                stages.activity.begin("track")
+                documents = [(event.message.partition, _json(event.value)) for event in events]
+                step, failures = stages.track.track(documents)
+                await self._publish(step, reported_time(documents))
+                stages.store.flush()
+                await self.out.failures(failures)
+                self._record_track()
+            stages.activity.end("track", had_input=has_reports(documents))
+
+    async def encounter_cells(self, stream: Any) -> None:
+        cells = self.stages.cells
+        async for events in self._batches(stream):
+            with self._timed("encounter-cells"):
+                for event in events:
+                    cells.take(event.message.partition, event.key, _json(event.value))
+                found, moved = cells.advance()
+                await self.out.pairs(found)
+                await self.out.pair_watermarks(moved)
+                store_changes(self.cells_table, cells.flush())
+                self._record_encounters()
+
+    async def encounter_pairs(self, stream: Any) -> None:
+        pairs = self.stages.pairs
+        async for events in self._batches(stream):
+            with self._timed("encounter-pairs"):
+                for event in events:
+                    pairs.take(event.message.partition, _json(event.value))
+                await self.out.alerts(pairs.advance())
+                store_changes(self.pairs_table, pairs.flush())
+                self._record_encounters()
+
+    async def vessel_risk(self, stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                summary = self.stages.risk.update(event.key, _json(event.value))
+            except NotAnAlert:
+                log.warning("not an alert on %s: %r", self.names.vessel_alerts, event.value[:200])
+                continue
+            if summary is not None:
+                await self.out.vessel(event.key, summary)
+
+    # -- timers -----------------------------------------------------------------------------
+
+    async def idle(self) -> None:
+        """Every input read to its end and nothing came for a tick: event time moves on."""
+        quiet = self.stages.activity.idle()
+        if quiet is None or not await self._read_to_end():
+            return
+        step = self.stages.track.tick(
+            quiet, self._assigned(self.names.reports), self.settings.partitions
+        )
+        await self._publish(step)
+        self.stages.store.flush()
+        self._record_track()
+
+    async def raw_progress(self) -> None:
+        stages = self.stages
+        ends = self._raw_ends(self._assigned(self.names.raw))
+        self.out.progress_soon(
+            stages.progress.periodic(ends, decoding=stages.activity.busy("decode"))
+        )
+
+    async def heartbeat(self) -> None:
+        self.telemetry.beat()
+
+    async def encounter_clocks(self) -> None:
+        for name, stage in (("cells", self.stages.cells), ("pairs", self.stages.pairs)):
+            for partition, clock in sorted(stage.clocks.items()):
+                log.debug("encounter %s partition %d: %s", name, partition, clock.describe())
+
+    async def lag(self) -> None:
+        consumer = self.app.consumer
+        for tp in self._inputs():
+            lag = consumer_lag(await consumer.position(tp), consumer.highwater(tp))
+            if lag is not None:
+                self.telemetry.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)
+
+    # -- recovery and rebalancing -------------------------------------------------------------
+
+    async def vessels_recovered(self) -> None:
+        log.info("vessel table recovered: %d vessels", self.stages.recovered())
+        self.telemetry.set_ready(True)
+        self._record_track()
+
+    async def cells_recovered(self) -> None:
+        mine = self._assigned(self.names.encounter_cells)
+        count = self.stages.cells.recover(self.cells_table, mine, self.partition_of)
+        log.info("encounter cells recovered: %d", count)
+
+    async def pairs_recovered(self) -> None:
+        mine = self._assigned(self.names.encounter_pairs)
+        count = self.stages.pairs.recover(self.pairs_table, mine, self.partition_of)
+        log.info("encounter pairs recovered: %d", count)
+
+    async def revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        self.telemetry.set_ready(False)
+        self.telemetry.consumer_lag.clear()  # the partitions may be another worker's now
+        self.stages.revoked()
+
+    async def assigned(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        names = self.names
+        self.stages.assigned(
+            self._assigned(names.encounter_cells), self._assigned(names.encounter_pairs)
+        )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    async def _publish(self, step: Step, reported: float | None = None) -> None:
+        """A track step: alerts first, then the slow movers to their cells, then the watermark
+        to every cells partition if it moved (after the movers on each partition). The caller
+        writes the vessels' state after this: a crash repeats alerts, never loses them."""
+        track = self.stages.track
+        await self.out.alerts(step.alerts, reported)
+        await self.out.movers(track.route(step.movers))
+        await self.out.cell_watermarks(track.announcement(self._assigned(self.names.reports)))
+
+    async def _read_to_end(self) -> bool:
+        """Everything this worker's decode agent produced is on the broker (so no report of its
+        own is still on the way), and its raw and report partitions are read to their ends."""
+        await self.app.producer.flush()
+        partitions = self._inputs()
+        if not partitions:
+            return False
+        consumer = self.app.consumer
+        ends = await consumer.highwaters(*partitions)
+        for tp in partitions:
+            if not read_to_end(await consumer.position(tp), ends.get(tp)):
+                return False
+        return True
+
+    def _batches(self, stream: Any) -> Any:
+        return stream.take_events(self.settings.batch_size, self.settings.batch_seconds)
+
+    def _timed(self, stage: str) -> Any:
+        return self.telemetry.batch_duration.labels(stage).time()
+
+    def _assigned(self, topic: str) -> list[int]:
+        return sorted(tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic)
+
+    def _inputs(self) -> list[Any]:
+        return [tp for tp in self.app.consumer.assignment() if tp.topic in self.inputs]
+
+    def _raw_ends(self, partitions: list[int]) -> dict[int, int | None]:
+        """The consumer's highwater of each raw partition (from fetch responses)."""
+        consumer = self.app.consumer
+        return {p: consumer.highwater(TP(self.names.raw, p)) for p in partitions}
+
+    def _record_track(self) -> None:
+        monitor = self.stages.track.monitor
+        self.telemetry.fleet_stats(
+            monitor.stats, len(self.stages.store), monitor.watermark, time.time()
+        )
+        self.telemetry.coverage_stats(monitor.coverage_gaps)
+
+    def _record_encounters(self) -> None:
+        cell, pair = self.stages.cells.stats(), self.stages.pairs.stats()
+        self.telemetry.encounter_stats(
+            EncounterStats(
+                movers=cell.movers,
+                late=cell.late + pair.late,
+                malformed=cell.malformed + pair.malformed,
+            )
+        )
+
+
+def _json(value: Any) -> Any:
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        return None  # counted as malformed by the stage
+
+
+def _raw_record(event: Any) -> RawRecord:
+    message = event.message
+    key = event.key or b""
+    source = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    value = event.value if isinstance(event.value, bytes) else str(event.value).encode()
+    return RawRecord(source, value, message.timestamp, message.offset, message.partition)
