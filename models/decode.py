@@ -9,19 +9,92 @@ Times: a sentence's own time (tag block ``c:``, trailing epoch column) wins; the
 time given with the line (Kafka record or feeder clock); then the latest time seen earlier in the
 same source (a ``$PGHP`` or ``ZDA`` line, or a previous sentence) — counted as ``inherited``; with
 none of these the report has no time (``untimed``) and cannot be tracked.
+
+Implausible times (outside the decoder's ``TimeWindow``, NaN, infinite):
+
+* a sentence whose own time is not plausible, or whose tag block ``c:`` is not a number, fails as
+  ``bad_time`` — it is never decoded with that time, nor with an inherited one;
+* a ``$PGHP`` or ``ZDA`` line whose time fields are filled in but give no plausible time does not
+  become its source's clock; it is counted under ``ignored`` as ``bad_clock`` (it is not an AIS
+  message, so it is not a failure);
+* a receive time given with the line (``InputLine.received``) outside the window is not used.
+
+Multipart messages are assembled per source, in the order the fragments arrive. All parts must
+come within ``multipart_window`` AIS sentences of their source, the first part included; a group
+expires (``incomplete_multipart``; a later part of it is then an ``orphan_fragment``) at the
+sentence after that, or once a
+sentence of its source from the same station (tag block ``s:``) is more than
+``multipart_seconds`` of event time younger than the first part. Both are checked on every
+sentence against the oldest open group, so a source never holds more than ``multipart_window``
+open groups.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+import sys
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
-from models.nmea import Sentence, checksum_ok, pghp_time, split_line, zda_time
+from models.nmea import (
+    Sentence,
+    TagBlock,
+    checksum_ok,
+    clock_claimed,
+    pghp_time,
+    split_line,
+    zda_time,
+)
 from models.normalise import MIN_BITS, TRACKED_TYPES, other_message, to_record
-from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
+from models.records import (
+    PLAUSIBLE,
+    Decoded,
+    Failure,
+    FailureReason,
+    InputLine,
+    Outcome,
+    TimeWindow,
+    iso_utc,
+)
 
 #: Message types defined by ITU-R M.1371.
 _VALID_TYPES = range(1, 28)
+#: Fragment numbers, fill bits and sequence ids are one ASCII digit ('²'.isdigit() is True too).
+_DIGITS = frozenset("0123456789")
+#: The parts of one multipart message are sent in consecutive slots and arrive within a second or
+#: two of each other; a first part this much older (event time) than a later sentence from the
+#: same station (tag block ``s:``) of its source will not be completed. Not less: receive times
+#: of one station jump back and forth by up to 5 minutes in real feeds (GFW listener sample),
+#: and satellite feeds interleave stations 40 minutes apart (libais ORBCOMM sample).
+MULTIPART_SECONDS = 600.0
+#: A fragment sentence longer than this is malformed: NMEA 0183 allows 82 characters, and an
+#: open group must stay small however long the input's lines are.
+MAX_FRAGMENT = 200
+_NEVER = sys.maxsize
+
+
+def _problem(text: str, fields: list[str]) -> tuple[FailureReason, str] | None:
+    """Why an AIS sentence cannot be decoded as it stands, or ``None``."""
+    if not checksum_ok(text):
+        return FailureReason.BAD_CHECKSUM, "checksum does not match"
+    if len(fields) != 7:
+        return FailureReason.MALFORMED, f"{len(fields)} fields, not 7"
+    _, total, part, seq, _, _, fill = fields
+    if not (total in _DIGITS and part in _DIGITS and fill[:1] in _DIGITS):
+        return FailureReason.MALFORMED, "fragment count, number or fill bits not one ASCII digit"
+    if seq and seq not in _DIGITS:
+        return FailureReason.MALFORMED, f"sequence id {seq[:20]!r} is not one of 0-9"
+    if not "1" <= part <= total or fill[0] > "5":  # single ASCII digits compare as numbers
+        return FailureReason.MALFORMED, "fragment numbers out of range"
+    if total != "1" and len(text) > MAX_FRAGMENT:
+        return (
+            FailureReason.MALFORMED,
+            f"a fragment of {len(text):,} characters (at most {MAX_FRAGMENT})",
+        )
+    return None
+
+
+_Key = tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -33,15 +106,29 @@ class _Group:
     raw: list[str]
     timestamp: float | None
     fill: int
-    started: int  # sentence counter when the first part arrived
+    started: int  # the source's sentence count when the first part arrived
     line_no: int
+    station: str | None  # tag block s: of the first part
+
+
+@dataclass(slots=True)
+class _Source:
+    """What the decoder keeps per source: its AIS sentence count, its clock, and its unfinished
+    multipart groups in the order their first parts came, with when the oldest one expires."""
+
+    sentences: int = 0
+    last_time: float | None = None
+    groups: OrderedDict[_Key, _Group] = field(default_factory=OrderedDict)
+    due_count: int = _NEVER  # a sentence count above this may expire the oldest group
+    due_time: float = math.inf  # an event time above this may expire the oldest group
 
 
 @dataclass(slots=True)
 class DecodeStats:
     """Counts kept by a decoder; ``messages == decoded_total + failed_total``."""
 
-    lines: int = 0
+    lines: int = 0  # NMEA lines read
+    records: int = 0  # CSV rows and JSON Lines objects taken in already decoded (or failed)
     sentences: int = 0
     messages: int = 0
     decoded: Counter[int] = field(default_factory=Counter)  # by message type
@@ -62,17 +149,32 @@ class DecodeStats:
 class Decoder:
     """Stateful decoder for one or more interleaved sources.
 
-    State is the last known time per source and the unfinished multipart groups; a group that has
-    not completed within ``multipart_window`` sentences of its first part fails as
-    ``incomplete_multipart``. Call ``flush`` at the end of input to fail what is still pending.
+    State per source is its last known time and its unfinished multipart groups; a group that has
+    not completed within ``multipart_window`` sentences (or ``multipart_seconds`` of event time)
+    of its first part fails as ``incomplete_multipart``. Receive times outside ``time_window``
+    are not data (see the module's docstring). Call ``flush`` at the end of input to fail what is
+    still pending.
     """
 
-    def __init__(self, multipart_window: int = 100) -> None:
+    def __init__(
+        self,
+        multipart_window: int = 100,
+        *,
+        time_window: TimeWindow = PLAUSIBLE,
+        multipart_seconds: float = MULTIPART_SECONDS,
+    ) -> None:
         self.stats = DecodeStats()
+        self.time_window = time_window
         self._window = multipart_window
-        self._last_time: dict[str, float] = {}
-        self._groups: dict[tuple[object, ...], _Group] = {}
-        self._sentence_count = 0
+        self._max_age = multipart_seconds
+        self._earliest = time_window.earliest
+        self._latest = time_window.latest
+        self._sources: dict[str, _Source] = {}
+
+    @property
+    def open_groups(self) -> int:
+        """Multipart messages waiting for more parts, over all sources."""
+        return sum(len(source.groups) for source in self._sources.values())
 
     # -- public -----------------------------------------------------------------------------
 
@@ -87,17 +189,21 @@ class Decoder:
         if text[0] == "#":
             stats.ignored["comment"] += 1
             return
+        source = self._sources.get(line.source)
+        if source is None:
+            source = self._sources[line.source] = _Source()
         sentences, leftover = split_line(text)
         if leftover:
             self._fail(out, FailureReason.MALFORMED, leftover, line, "no NMEA sentence here")
         for sentence in sentences:
-            self._sentence(sentence, line, out)
-        if self._groups and self._sentence_count % 32 == 0:
-            self._expire(out, self._sentence_count - self._window)
+            self._sentence(sentence, line, source, out)
 
     def flush(self, out: list[Outcome]) -> None:
         """End of input: every unfinished multipart message fails as incomplete."""
-        self._expire(out, None)
+        for name, source in self._sources.items():
+            for key, group in list(source.groups.items()):
+                self._fail_group(out, source, key, group, name, "the remaining parts never arrived")
+            source.due_count, source.due_time = _NEVER, math.inf
 
     def decode_all(self, lines: list[InputLine]) -> list[Outcome]:
         """Convenience: decode ``lines`` and flush."""
@@ -109,74 +215,102 @@ class Decoder:
 
     # -- sentences ----------------------------------------------------------------------------
 
-    def _sentence(self, sentence: Sentence, line: InputLine, out: list[Outcome]) -> None:
+    def _sentence(
+        self, sentence: Sentence, line: InputLine, source: _Source, out: list[Outcome]
+    ) -> None:
         text = sentence.text
         fields = text[1:-3].split(",")
         kind = fields[0][2:] if len(fields[0]) == 5 else ""
         if kind not in ("VDM", "VDO"):
-            self._other_sentence(text, fields, line.source)
+            self._other_sentence(fields, source)
             return
         self.stats.sentences += 1
-        self._sentence_count += 1
-        if not checksum_ok(text):
-            self._fail(out, FailureReason.BAD_CHECKSUM, text, line, "checksum does not match")
+        source.sentences += 1
+        if source.sentences > source.due_count:
+            self._expire(out, source, line.source)
+        problem = _problem(text, fields)
+        if problem is not None:
+            self._fail(out, problem[0], text, line, problem[1])
             return
-        if len(fields) != 7:
-            self._fail(out, FailureReason.MALFORMED, text, line, f"{len(fields)} fields, not 7")
+        # The sentence's own time must be plausible; without one, the line's or the source's.
+        tag = sentence.tag
+        own = None if tag is None else tag.timestamp
+        if own is None:
+            own = sentence.trailing_time
+        if own is None:
+            if tag is not None and tag.time_text:  # a c: that is not a number
+                self._bad_time(out, sentence, None, line)
+                return
+        elif not self._earliest <= own <= self._latest:
+            self._bad_time(out, sentence, own, line)
             return
+        timestamp = self._time_of(own, line, source)
+        if timestamp is not None and timestamp > source.due_time:
+            self._expire(out, source, line.source, timestamp, tag)
         _, total_s, part_s, seq, channel, payload, fill_s = fields
-        if not (total_s.isdigit() and part_s.isdigit() and fill_s[:1].isdigit()):
-            self._fail(out, FailureReason.MALFORMED, text, line, "fragment fields not numeric")
-            return
-        total, part, fill = int(total_s), int(part_s), int(fill_s[:1])
-        if not (1 <= part <= total <= 9) or fill > 5:
-            self._fail(out, FailureReason.MALFORMED, text, line, "fragment numbers out of range")
-            return
-        timestamp = self._time_of(sentence, line)
+        total, fill = int(total_s), int(fill_s[0])
         if total == 1:
             self._message(payload, fill, timestamp, text, line, out)
             return
-        tag = sentence.tag
-        if tag is not None and tag.group is not None:
-            key: tuple[object, ...] = (line.source, "g", tag.group[2])
-        else:
-            key = (line.source, channel, seq, total)
-        self._fragment(key, total, part, payload, fill, timestamp, text, line, out)
+        key: _Key = (
+            ("g", tag.group[2]) if tag is not None and tag.group else (channel, seq, total_s)
+        )
+        self._fragment(
+            source, key, tag, total, int(part_s), payload, fill, timestamp, text, line, out
+        )
 
-    def _time_of(self, sentence: Sentence, line: InputLine) -> float | None:
-        own = sentence.tag.timestamp if sentence.tag is not None else None
-        if own is None:
-            own = sentence.trailing_time
+    def _time_of(self, own: float | None, line: InputLine, source: _Source) -> float | None:
         if own is not None:
-            self._last_time[line.source] = own
+            source.last_time = own
             return own
-        if line.received is not None:
-            return line.received
-        inherited = self._last_time.get(line.source)
+        received = line.received
+        if received is not None and self._earliest <= received <= self._latest:
+            return received
+        inherited = source.last_time
         if inherited is not None:
             self.stats.inherited += 1
         return inherited
 
-    def _other_sentence(self, text: str, fields: list[str], source: str) -> None:
-        """A non-AIS sentence: take the time it gives, if any, and count it."""
-        name = fields[0]
-        timestamp: float | None = None
-        if name == "PGHP":
-            timestamp = pghp_time(fields)
-            self.stats.ignored["pghp"] += 1
-        elif name.endswith("ZDA"):
-            timestamp = zda_time(fields)
-            self.stats.ignored["zda"] += 1
+    def _bad_time(
+        self, out: list[Outcome], sentence: Sentence, value: float | None, line: InputLine
+    ) -> None:
+        tag = sentence.tag
+        if value is None or (tag is not None and tag.timestamp is not None):
+            written = tag.time_text[:40] if tag is not None else ""
+            what = f"tag block time c:{written}" + ("" if value is None else f" ({value!r} s)")
         else:
-            self.stats.ignored["other_nmea"] += 1
-        if timestamp is not None:
-            self._last_time[source] = timestamp
+            what = f"trailing time {value!r} s"
+        window = self.time_window
+        detail = (
+            f"{what} is not a receive time between {iso_utc(window.earliest)} "
+            f"and {iso_utc(window.latest)}"
+        )
+        self._fail(out, FailureReason.BAD_TIME, sentence.text, line, detail)
+
+    def _other_sentence(self, fields: list[str], source: _Source) -> None:
+        """A non-AIS sentence: take the plausible time it gives, if any, and count it."""
+        name = fields[0]
+        ignored = self.stats.ignored
+        if name == "PGHP":
+            timestamp, kind = pghp_time(fields), "pghp"
+        elif name.endswith("ZDA"):
+            timestamp, kind = zda_time(fields), "zda"
+        else:
+            ignored["other_nmea"] += 1
+            return
+        if timestamp is not None and self._earliest <= timestamp <= self._latest:
+            source.last_time = timestamp
+        elif clock_claimed(fields):
+            kind = "bad_clock"  # a clock line that gives no plausible time: not the clock
+        ignored[kind] += 1
 
     # -- multipart ------------------------------------------------------------------------------
 
     def _fragment(
         self,
-        key: tuple[object, ...],
+        source: _Source,
+        key: _Key,
+        tag: TagBlock | None,
         total: int,
         part: int,
         payload: str,
@@ -186,26 +320,31 @@ class Decoder:
         line: InputLine,
         out: list[Outcome],
     ) -> None:
-        group = self._groups.get(key)
+        groups = source.groups
+        group = groups.get(key)
         if part == 1:
             if group is not None:
-                self._fail_group(out, key, group, line.source, "a new first part arrived")
-            self._groups[key] = _Group(
-                total, [payload], [text], timestamp, fill, self._sentence_count, line.line_no
+                self._fail_group(out, source, key, group, line.source, "a new first part arrived")
+            if not groups:  # the new group is the oldest
+                source.due_count = source.sentences + self._window - 1
+                source.due_time = math.inf if timestamp is None else timestamp + self._max_age
+            station = tag.station if tag is not None else None
+            groups[key] = _Group(
+                total, [payload], [text], timestamp, fill, source.sentences, line.line_no, station
             )
             return
         if group is None:
             self._fail(out, FailureReason.ORPHAN_FRAGMENT, text, line, f"part {part} of {total}")
             return
         if part != len(group.parts) + 1 or total != group.total:
-            self._fail_group(out, key, group, line.source, f"part {part} out of order")
+            self._fail_group(out, source, key, group, line.source, f"part {part} out of order")
             self._fail(out, FailureReason.ORPHAN_FRAGMENT, text, line, f"part {part} of {total}")
             return
         group.parts.append(payload)
         group.raw.append(text)
         group.fill = fill
         if part == total:
-            del self._groups[key]
+            del groups[key]  # if it was the oldest, the next _expire finds the new oldest
             self._message(
                 "".join(group.parts),
                 fill,
@@ -215,28 +354,45 @@ class Decoder:
                 out,
             )
 
-    def _expire(self, out: list[Outcome], started_before: int | None) -> None:
-        stale = [
-            key
-            for key, group in self._groups.items()
-            if started_before is None or group.started < started_before
-        ]
-        for key in stale:
-            group = self._groups[key]
-            source = str(key[0])
-            self._fail_group(out, key, group, source, "the remaining parts never arrived")
+    def _expire(
+        self,
+        out: list[Outcome],
+        source: _Source,
+        name: str,
+        now: float | None = None,
+        tag: TagBlock | None = None,
+    ) -> None:
+        """Fail the oldest groups of ``source`` while they are past the sentence window or, with
+        ``now`` (the event time of a sentence with tag block ``tag``), more than
+        ``multipart_seconds`` older than a sentence from their own station."""
+        station = tag.station if tag is not None else None
+        groups = source.groups
+        window, max_age = self._window, self._max_age
+        while groups:
+            key, group = next(iter(groups.items()))
+            due_time = math.inf if group.timestamp is None else group.timestamp + max_age
+            if source.sentences >= group.started + window:
+                why = f"the rest did not come within {window} sentences"
+            elif now is not None and now > due_time and group.station == station:
+                why = f"the rest did not come within {max_age:g} s of event time"
+            else:
+                source.due_count, source.due_time = group.started + window - 1, due_time
+                return
+            self._fail_group(out, source, key, group, name, why)
+        source.due_count, source.due_time = _NEVER, math.inf
 
     def _fail_group(
         self,
         out: list[Outcome],
-        key: tuple[object, ...],
+        source: _Source,
+        key: _Key,
         group: _Group,
-        source: str,
+        name: str,
         why: str,
     ) -> None:
-        del self._groups[key]
+        del source.groups[key]
         detail = f"{len(group.parts)} of {group.total} parts: {why}"
-        line = InputLine("", source, group.line_no)
+        line = InputLine("", name, group.line_no)
         self._fail(out, FailureReason.INCOMPLETE_MULTIPART, "\n".join(group.raw), line, detail)
 
     # -- messages -------------------------------------------------------------------------------

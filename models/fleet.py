@@ -11,6 +11,7 @@ Every call returns a ``Step``: what it produced, nothing left behind in attribut
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from models.coverage import Coverage
 from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
+from models.serialise import outcome_to_dict
 from models.stations import is_vessel, station_category
 from models.timers import TimerWheel
 from models.track import Pending, VesselState
@@ -51,6 +53,9 @@ class FleetStats:
     untimed: int = 0  # reports with no event time: identity kept, position not tracked
     late: int = 0
     evicted: int = 0  # vessels unheard for the eviction horizon, dropped from memory
+    #: Time vessels were followed: between consecutive reports of each (gaps beyond the
+    #: eviction horizon not counted), summed — the denominator of alert rates.
+    vessel_seconds: float = 0.0
     alerts: Counter[str] = field(default_factory=Counter)
     #: Stations that are not vessels (aids to navigation, base stations, distress beacons,
     #: SAR aircraft, AMRDs — models/stations.py) that sent reports here, by kind: followed,
@@ -76,6 +81,8 @@ class Fleet:
         self._timers = TimerWheel()
         self._lateness = engine.config.tracking.lateness_seconds
         self._evict_after = engine.config.tracking.evict_after_hours * 3600.0
+        #: The MMSIs held here that are stations, not vessels (not counted as tracked).
+        self._stations: set[int] = set()
 
     def process(self, records: Sequence[Decoded], advance: bool = True) -> Step:
         """Feed a batch of decoded records (failures are the caller's to count).
@@ -133,6 +140,7 @@ class Fleet:
             step.alerts.extend(self.engine.tick(vessel, watermark, self.coverage))
             if not vessel.pending and vessel.max_seen + self._evict_after <= watermark:
                 del self.vessels[mmsi]  # a table deletes the key: a tombstone in its changelog
+                self._stations.discard(mmsi)
                 self.stats.evicted += 1
                 continue
             self._timers.set(mmsi, self._due(vessel))
@@ -145,7 +153,7 @@ class Fleet:
 
     def tracked(self) -> int:
         """Vessels followed here: every MMSI with state but the stations that are not vessels."""
-        return len(self.vessels) - self.stats.stations.total()
+        return len(self.vessels) - len(self._stations)
 
     def adopt(self, vessel: VesselState) -> None:
         """Take over a vessel restored from a snapshot (a worker taking over a partition), with
@@ -164,6 +172,7 @@ class Fleet:
     def forget(self, mmsi: int) -> None:
         """Stop tracking a vessel here (its partition went to another worker)."""
         self._timers.set(mmsi, None)
+        self._stations.discard(mmsi)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -178,14 +187,19 @@ class Fleet:
         station = station_category(mmsi)
         if not is_vessel(station):
             self.stats.stations[station.value] += 1
+            self._stations.add(mmsi)
 
     def _release(
         self, vessel: VesselState, until: float, step: Step, reschedule: bool = True
     ) -> None:
         observe, coverage = self.engine.observe, self.coverage
         alerts, movers = step.alerts, step.movers
+        horizon = self._evict_after
         for entry in vessel.release(until):
+            heard = vessel.heard
             raised, mover = observe(vessel, entry, coverage)
+            if 0.0 < vessel.heard - heard <= horizon:
+                self.stats.vessel_seconds += vessel.heard - heard
             if raised:
                 alerts.extend(raised)
             if mover is not None:
@@ -207,7 +221,7 @@ class Fleet:
         behind = vessel.released - (record.timestamp or 0.0)
         return Failure(
             FailureReason.LATE,
-            raw=repr(record),
+            raw=json.dumps(outcome_to_dict(record), ensure_ascii=False, separators=(",", ":")),
             source=record.source,
             detail=f"{behind:.0f} s behind what was already processed for this vessel",
             timestamp=record.timestamp,

@@ -65,7 +65,8 @@ def failure_to_dict(failure: Failure) -> dict[str, Any]:
         "failure": failure.reason.value,
         "detail": failure.detail,
         "source": failure.source,
-        "line": failure.line_no,
+        # A late report has no line of its own (it was read and decoded; its time was late).
+        "line": None if failure.reason is FailureReason.LATE else failure.line_no,
         "time": iso_utc(failure.timestamp),
         "raw": failure.raw,
     }

@@ -38,7 +38,8 @@ from zones.catalogue import load_catalogue
 from zones.errors import ZoneError
 from zones.index import ZoneIndex
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad arguments, or an input, zone pack or config that cannot be read at all
+EXIT_INCOMPLETE = 3  # the run finished, but some input could not be read to its end
 
 
 class CliError(Exception):
@@ -202,6 +203,12 @@ def load_zones(args: argparse.Namespace) -> ZoneIndex:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    check_outputs(
+        ("--out", args.out),
+        ("--failures", args.failures),
+        ("--report", args.report),
+        ("--vessels", args.vessels),
+    )
     config = load_config(args.config) if args.config else Config()
     engine = Engine(config, load_zones(args))
     reader = Reader(args.inputs, sort_records=not args.keep_order)
@@ -230,6 +237,7 @@ def run_replay(args: argparse.Namespace) -> int:
             on_failure=on_failure,
             telemetry=telemetry,
             on_records=report.tracks.observe if report else None,
+            formats=reader.formats,
         )
         show = not args.no_progress and sys.stderr.isatty()
         with progress_bar(reader.total_bytes, enabled=show) as progress:
@@ -237,20 +245,47 @@ def run_replay(args: argparse.Namespace) -> int:
         sink.close()
     summary.files = [str(name) for name in reader.files]
     summary.skipped = [skipped.name for skipped in reader.skipped]
+    unwritten: list[str] = []
     if report is not None:
         try:
             report.save(args.report, summary, engine.zones)
+            print(f"report: {args.report}", file=sys.stderr)
         except OSError as err:
-            raise CliError(f"cannot write {args.report}: {err.strerror}") from err
-        print(f"report: {args.report}", file=sys.stderr)
+            unwritten.append(f"cannot write {args.report}: {err.strerror}")
     if vessels is not None:
         try:
             written = vessels.save(args.vessels)
+            print(f"vessels: {written:,} written to {args.vessels}", file=sys.stderr)
         except OSError as err:
-            raise CliError(f"cannot write {args.vessels}: {err.strerror}") from err
-        print(f"vessels: {written:,} written to {args.vessels}", file=sys.stderr)
+            unwritten.append(f"cannot write {args.vessels}: {err.strerror}")
     write_summary(summary, sys.stderr)
-    return 0
+    if unwritten:
+        raise CliError("; ".join(unwritten))
+    return EXIT_INCOMPLETE if summary.incomplete else 0
+
+
+def check_outputs(*options: tuple[str, Path | None]) -> None:
+    """Refuse, before any input is read, an output path that cannot be written: a directory, a
+    missing or unwritable parent directory, an existing file without write permission."""
+    for option, path in options:
+        if path is None:
+            continue
+        problem = _unwritable(path)
+        if problem:
+            raise CliError(f"cannot write {path} ({option}): {problem}")
+
+
+def _unwritable(path: Path) -> str | None:
+    if path.is_dir():
+        return "is a directory, not a file"
+    parent = path.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory" if parent.exists() else f"no directory {parent}"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "permission denied"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create a file in {parent} (permission denied)"
+    return None
 
 
 def _serve_metrics(telemetry: Telemetry, port: int) -> MetricsServer:
@@ -275,11 +310,19 @@ def _open_output(path: Path | None, stack: contextlib.ExitStack) -> IO[str]:
 
 
 def run_decode(args: argparse.Namespace) -> int:
+    """Exit 0, or ``EXIT_INCOMPLETE`` when an input breaks off (its ``truncated_input`` failure
+    is printed like any other, and named on stderr)."""
+    from models.records import FailureReason
+
     reader = Reader(args.inputs)
     out = sys.stdout
+    incomplete = 0
     for outcome in decode_items(iter(reader)):
         out.write(dumps(outcome_to_dict(outcome)) + "\n")
-    return 0
+        if isinstance(outcome, Failure) and outcome.reason is FailureReason.TRUNCATED_INPUT:
+            incomplete += 1
+            print(f"vigilmar decode: {outcome.source}: {outcome.detail}", file=sys.stderr)
+    return EXIT_INCOMPLETE if incomplete else 0
 
 
 def decode_items(items: Iterator[InputLine | Outcome]) -> Iterator[Outcome]:

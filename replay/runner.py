@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
 from metrics.telemetry import Telemetry
 from models.alerts import Alert
-from models.decode import Decoder
+from models.decode import Decoder, DecodeStats
 from models.engine import Engine
 from models.monitor import Monitor, Step
-from models.records import Decoded, Failure, InputLine, Outcome
+from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
+from replay.readers import NMEA
 
 BATCH_SIZE = 4096
 
@@ -33,17 +34,16 @@ class Progress(Protocol):
 
 @dataclass(slots=True)
 class ReplaySummary:
-    """What a replay saw and found: the counts the CLI prints and tests check."""
+    """What a replay saw and found: the counts the CLI prints and tests check.
+
+    ``decode`` is the decoder's own ``DecodeStats`` (messages, decoded by type, failed by reason,
+    other lines), which also counts the records CSV and JSON Lines inputs gave already decoded.
+    """
 
     files: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    lines: int = 0  # NMEA lines read
-    records: int = 0  # CSV rows and JSON Lines objects read (already decoded)
-    messages: int = 0
-    decoded: Counter[int] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-    ignored: Counter[str] = field(default_factory=Counter)
-    inherited_time: int = 0
+    incomplete: list[str] = field(default_factory=list)  # "source: why", inputs not read to the end
+    decode: DecodeStats = field(default_factory=DecodeStats)
     untimed: int = 0
     late: int = 0
     late_movers: int = 0  # slow positions that reached the encounter stage too late
@@ -51,20 +51,57 @@ class ReplaySummary:
     coverage_gaps: Counter[str] = field(default_factory=Counter)
     vessels: int = 0  # vessels with state at the end (the evicted ones are not)
     evicted: int = 0  # vessels unheard for tracking.evict_after_hours, dropped from memory
+    vessel_hours: float = 0.0  # time vessels were followed (FleetStats.vessel_seconds)
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
+    def lines(self) -> int:
+        """NMEA lines read."""
+        return self.decode.lines
+
+    @property
+    def records(self) -> int:
+        """CSV rows and JSON Lines objects read (already decoded)."""
+        return self.decode.records
+
+    @property
+    def messages(self) -> int:
+        return self.decode.messages
+
+    @property
+    def decoded(self) -> Counter[int]:
+        return self.decode.decoded
+
+    @property
+    def failed(self) -> Counter[str]:
+        return self.decode.failed
+
+    @property
+    def ignored(self) -> Counter[str]:
+        return self.decode.ignored
+
+    @property
+    def inherited_time(self) -> int:
+        return self.decode.inherited
+
+    @property
     def decoded_total(self) -> int:
-        return sum(self.decoded.values())
+        return self.decode.decoded_total
 
     @property
     def failed_total(self) -> int:
-        return sum(self.failed.values())
+        return self.decode.failed_total
 
 
 class ReplayRunner:
-    """One replay over one stream of input items (lines and/or already-decoded records)."""
+    """One replay over one stream of input items (lines and/or already-decoded records).
+
+    ``formats`` (``Reader.formats``: source name -> format) lets a failure the reader gives for a
+    line of an NMEA log (not UTF-8, too long) count as an NMEA line rather than a CSV/JSON
+    record; a ``truncated_input`` failure counts as neither, and names its input in
+    ``summary.incomplete``.
+    """
 
     def __init__(
         self,
@@ -74,8 +111,10 @@ class ReplayRunner:
         batch_size: int = BATCH_SIZE,
         telemetry: Telemetry | None = None,
         on_records: Callable[[list[Decoded]], None] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.formats = formats
         self.telemetry = telemetry
         self.on_records = on_records
         self.sink = sink
@@ -83,7 +122,7 @@ class ReplayRunner:
         self.batch_size = batch_size
         self.decoder = Decoder(engine.config.tracking.multipart_window)
         self.monitor = Monitor(engine)
-        self.summary = ReplaySummary()
+        self.summary = ReplaySummary(decode=self.decoder.stats)
         self._records: list[Decoded] = []
         self._outcomes: list[Outcome] = []
 
@@ -114,18 +153,12 @@ class ReplayRunner:
         self._emit(self.monitor.finish())
         if progress is not None and position is not None:
             progress.update(position())
-        stats = self.decoder.stats
-        summary.lines += stats.lines
-        summary.messages += stats.messages
-        summary.decoded.update(stats.decoded)
-        summary.failed.update(stats.failed)
-        summary.ignored.update(stats.ignored)
-        summary.inherited_time = stats.inherited
         monitor = self.monitor
         summary.untimed = monitor.stats.untimed
         summary.late = monitor.stats.late
         summary.evicted = monitor.stats.evicted
         summary.vessels = monitor.tracked()
+        summary.vessel_hours = monitor.stats.vessel_seconds / 3600.0
         summary.alerts = Counter(monitor.alerts)
         summary.late_movers = monitor.encounter_stats.late
         summary.coverage_gaps = Counter(monitor.coverage_gaps)
@@ -133,20 +166,21 @@ class ReplayRunner:
         return summary
 
     def _count_record(self, item: Outcome) -> None:
-        """Records that came decoded (CSV, JSON Lines) count as messages here; the decoder
-        counts the NMEA ones itself."""
-        summary = self.summary
-        summary.records += 1
-        summary.messages += 1
+        """Records that came decoded (CSV, JSON Lines) count as messages here, in the decoder's
+        stats; the decoder counts the NMEA ones itself."""
+        stats = self.summary.decode
+        stats.messages += 1
         if isinstance(item, Failure):
-            summary.failed[item.reason.value] += 1
-            if self.telemetry is not None:
-                self.telemetry.count("decode", "failed")
-                self.telemetry.decode_failures.labels(item.reason.value).inc()
+            if item.reason is FailureReason.TRUNCATED_INPUT:
+                self.summary.incomplete.append(f"{item.source}: {item.detail}")
+            elif self.formats is not None and self.formats.get(item.source) == NMEA:
+                stats.lines += 1
+            else:
+                stats.records += 1
+            stats.failed[item.reason.value] += 1
         else:
-            summary.decoded[item.msg_type] += 1
-            if self.telemetry is not None:
-                self.telemetry.count("decode", "decoded")
+            stats.records += 1
+            stats.decoded[item.msg_type] += 1
 
     def _flush_batch(self) -> None:
         outcomes = self._outcomes
@@ -204,6 +238,8 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     if summary.failed:
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.failed.items()))
         out(f"  failures by reason: {reasons}\n")
+    for incomplete in summary.incomplete:
+        out(f"  not read to the end: {incomplete}\n")
     if summary.ignored:
         kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.ignored.items()))
         out(f"  other lines (not AIS messages): {kinds}\n")
@@ -242,3 +278,16 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
+    _write_rates(summary, out)
+
+
+def _write_rates(summary: ReplaySummary, out: Callable[[str], object]) -> None:
+    """Alert messages per 1,000 vessel-hours, by type: the alert budget an operations centre
+    reads a feed by."""
+    hours = summary.vessel_hours
+    if hours <= 0 or not summary.alerts:
+        return
+    rates = ", ".join(
+        f"{kind} {count * 1000.0 / hours:,.1f}" for kind, count in sorted(summary.alerts.items())
+    )
+    out(f"  alerts per 1,000 vessel-hours ({hours:,.0f} h followed): {rates}\n")

@@ -2,7 +2,11 @@
 raw bytes cut into decoded lines.
 
 Nothing here knows about AIS formats. The readers ask for ``Block``s of lines and get them in
-order, with lines that are not UTF-8 already turned into ``Failure`` records.
+order, with lines that cannot be used already turned into ``Failure`` records: a line that is not
+UTF-8 (``not_utf8``), a line longer than ``MAX_LINE`` (one ``malformed`` failure, so the numbers
+of the lines after it stay true), and the end of a stream that breaks off — a truncated or
+corrupt ``.gz``/``.bz2``/``.xz`` or zip member — as one ``truncated_input`` failure after the
+lines that could be read. Only an input that cannot be read at all raises ``InputError``.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ __all__ = [
 STDIN = "-"
 CHUNK_SIZE = 1 << 20  # bytes read at a time
 SAMPLE_SIZE = 1 << 16  # bytes looked at to recognise a format
-MAX_LINE = 1 << 20  # a "line" longer than this is cut (binary junk must not fill memory)
+MAX_LINE = 1 << 20  # bytes; a longer "line" is refused whole (binary junk must not fill memory)
+_SHOWN = 120  # bytes of a refused line or a broken-off last line kept in its failure
+_ZIP_READ = 8192  # bytes asked of a zip member at a time (it reads as much compressed data)
 
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
@@ -215,7 +221,7 @@ def _open(source: Source, stack: ExitStack) -> Opened:
         if kind == "zip":
             raise RuntimeError("a zip archive is read member by member")
         stream = _decompressed(kind, raw, stack)
-        return Opened(stream.read, lambda: raw.tell() / size if size else 1.0)
+        return Opened(_reader(stream), lambda: raw.tell() / size if size else 1.0)
     archive = stack.enter_context(zipfile.ZipFile(raw))
     info = archive.getinfo(source.member)
     with archive.open(info) as probe:
@@ -223,7 +229,20 @@ def _open(source: Source, stack: ExitStack) -> Opened:
     member = stack.enter_context(archive.open(info))
     stream = _decompressed(None if inner == "zip" else inner, member, stack)
     total = info.file_size
-    return Opened(stream.read, lambda: member.tell() / total if total else 1.0)
+    return Opened(_reader(stream), lambda: member.tell() / total if total else 1.0)
+
+
+def _reader(stream: ByteSource) -> Callable[[int], bytes]:
+    """How to read ``stream``: ``read1`` where a stream has it. A decompressor's ``read(n)``
+    loses what it had decompressed in that call when the data then breaks off; ``read1`` returns
+    it first, so what comes before the break is replayed — all of it when a file is truncated;
+    where the data is corrupt, all but what the last read took in (gzip reads 8 KiB of
+    compressed data at a time, and a zip member is read here as gzip is)."""
+    if isinstance(stream, zipfile.ZipExtFile):
+        member = stream
+        return lambda size: member.read1(min(size, _ZIP_READ))
+    read1: Callable[[int], bytes] | None = getattr(stream, "read1", None)
+    return stream.read if read1 is None else read1
 
 
 def _decompressed(kind: str | None, stream: IO[bytes], stack: ExitStack) -> ByteSource:
@@ -251,7 +270,8 @@ def open_stream(stream: ByteSource, stack: ExitStack, name: str) -> tuple[Opened
         decompressed = _decompressed(kind, compressed, stack)
     except _CORRUPT as err:
         raise _unreadable(name, err) from err
-    return Opened(decompressed.read, lambda: 0.0), read_sample(decompressed.read, name)
+    read = _reader(decompressed)
+    return Opened(read, lambda: 0.0), read_sample(read, name)
 
 
 class _Prefixed(io.RawIOBase):
@@ -287,11 +307,18 @@ def _unreadable(name: str, err: BaseException) -> InputError:
 
 
 def read_sample(read: Callable[[int], bytes], name: str) -> bytes:
-    """Up to ``SAMPLE_SIZE`` bytes from the start of a stream (fewer only at its end)."""
+    """Up to ``SAMPLE_SIZE`` bytes from the start of a stream (fewer only at its end, or where it
+    breaks off: reading it in full then reports that). Raises ``InputError`` when not even the
+    first bytes can be read."""
     parts: list[bytes] = []
     wanted = SAMPLE_SIZE
     while wanted > 0:
-        chunk = _read_chunk(read, name, wanted)
+        try:
+            chunk = read(wanted)
+        except _CORRUPT as err:
+            if parts:
+                break
+            raise _unreadable(name, err) from err
         if not chunk:
             break
         parts.append(chunk)
@@ -320,36 +347,121 @@ def iter_blocks(
     """The lines of a stream in blocks, numbered from 1, newlines (LF or CRLF) stripped.
 
     ``head`` holds bytes already read from the stream. ``on_chunk`` is called after every read.
-    A trailing line without a newline is kept. Raises ``InputError`` if decompression fails.
+    A trailing line without a newline is kept. A line longer than ``MAX_LINE`` comes as an empty
+    line with a ``malformed`` failure. When reading fails part way (decompression: a truncated or
+    corrupt file), the last block holds, at the number of the line that was being read, an empty
+    line with a ``truncated_input`` failure giving the byte offset, counted in the decompressed
+    data, up to which the stream was read; nothing is raised.
     """
-    pending = b""
-    next_no = 1
-    at_start = True
+    lines = _LineCutter(name)
+    if head:
+        yield from lines.cut(head)
     while True:
-        if head:
-            chunk, head = head, b""
-        else:
-            chunk = _read_chunk(read, name, CHUNK_SIZE)
-            if on_chunk is not None:
-                on_chunk()
-        if chunk:
-            data = pending + chunk
-            cut = data.rfind(b"\n")
-            if cut < 0 and len(data) < MAX_LINE:
-                pending = data
-                continue
-            body, pending = (data[:cut], data[cut + 1 :]) if cut >= 0 else (data, b"")
-        elif pending:
-            body, pending = pending, b""
-        else:
+        try:
+            chunk = read(CHUNK_SIZE)
+        except _CORRUPT as err:
+            yield lines.broken_off(err)
             return
-        if at_start:
-            at_start = False
+        if on_chunk is not None:
+            on_chunk()
+        if not chunk:
+            yield from lines.end()
+            return
+        yield from lines.cut(chunk)
+
+
+class _LineCutter:
+    """Bytes in, in chunks of at most ``MAX_LINE``; blocks of numbered lines out."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pending = b""  # the start of a line whose end has not been read yet
+        self.next_no = 1
+        self.at_start = True
+        self.offset = 0  # bytes of the (decompressed) stream read so far
+        self.skipped = 0  # > 0 while dropping a line longer than MAX_LINE: its bytes so far
+        self.shown = b""  # the start of that line
+
+    def cut(self, chunk: bytes) -> list[Block]:
+        self.offset += len(chunk)
+        blocks: list[Block] = []
+        if self.skipped:
+            end = chunk.find(b"\n")
+            if end < 0:
+                self.skipped += len(chunk)
+                return blocks
+            blocks.append(self._too_long(self.skipped + end, self.shown))
+            self.skipped, self.shown = 0, b""
+            chunk = chunk[end + 1 :]
+            if not chunk:
+                return blocks
+        data = self.pending + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE:
+                self.skipped, self.shown, self.pending = len(data), data[:_SHOWN], b""
+            else:
+                self.pending = data
+            return blocks
+        # Only the first line can be too long: it may start in ``pending``; any later line lies
+        # inside ``chunk``, and a chunk is at most MAX_LINE bytes.
+        if data.find(b"\n", 0, MAX_LINE + 1) < 0:
+            first = data.find(b"\n")
+            blocks.append(self._too_long(first, data[:_SHOWN]))
+            data, cut = data[first + 1 :], cut - first - 1
+        self.pending = data[cut + 1 :]
+        if cut >= 0:
+            blocks.append(self._lines(data[:cut]))
+        return blocks
+
+    def end(self) -> list[Block]:
+        """The stream ended: the last line, if it had no newline."""
+        if self.skipped:
+            return [self._too_long(self.skipped, self.shown)]
+        if self.pending and not (self.at_start and self.pending == _BOM):  # a BOM is no line
+            return [self._lines(self.pending)]
+        return []
+
+    def broken_off(self, err: BaseException) -> Block:
+        """The stream cannot be read further: one failure where it breaks off."""
+        line_no = self.next_no
+        partial = self.pending or self.shown
+        detail = (
+            f"the data breaks off after byte {self.offset:,} (counted after decompression): {err}"
+        )
+        if partial:
+            detail += f"; line {line_no:,} is incomplete and not read"
+        failure = Failure(
+            FailureReason.TRUNCATED_INPUT,
+            raw=partial[:_SHOWN].decode("utf-8", "backslashreplace"),
+            source=self.name,
+            line_no=line_no,
+            detail=detail,
+        )
+        return line_no, [""], {line_no: failure}
+
+    def _lines(self, body: bytes) -> Block:
+        if self.at_start:
+            self.at_start = False
             if body.startswith(_BOM):
                 body = body[len(_BOM) :]
-        lines, failures = decode_lines(body, name, next_no)
-        yield next_no, lines, failures
-        next_no += len(lines)
+        first = self.next_no
+        lines, failures = decode_lines(body, self.name, first)
+        self.next_no += len(lines)
+        return first, lines, failures
+
+    def _too_long(self, size: int, start: bytes) -> Block:
+        self.at_start = False
+        line_no = self.next_no
+        self.next_no += 1
+        failure = Failure(
+            FailureReason.MALFORMED,
+            raw=start.decode("utf-8", "backslashreplace") + "...",
+            source=self.name,
+            line_no=line_no,
+            detail=f"a line of {size:,} bytes, longer than {MAX_LINE:,}: not read",
+        )
+        return line_no, [""], {line_no: failure}
 
 
 def decode_lines(body: bytes, name: str, first_no: int) -> tuple[list[str], dict[int, Failure]]:
@@ -383,10 +495,3 @@ def _decode_each(
             )
             lines.append(raw.decode("utf-8", "replace"))
     return lines, failures
-
-
-def _read_chunk(read: Callable[[int], bytes], name: str, size: int) -> bytes:
-    try:
-        return read(size)
-    except _CORRUPT as err:
-        raise _unreadable(name, err) from err

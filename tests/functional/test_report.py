@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from models.config import Config
+from models.decode import DecodeStats
 from models.engine import Engine
 from models.records import Decoded, PositionReport, StaticReport
 from replay.readers import Reader
@@ -84,7 +85,9 @@ def alert(
 
 
 def summary(**counts: int) -> ReplaySummary:
-    result = ReplaySummary(files=["a.nmea"], messages=counts.get("messages", 10))
+    result = ReplaySummary(
+        files=["a.nmea"], decode=DecodeStats(messages=counts.get("messages", 10))
+    )
     result.decoded[1] = counts.get("messages", 10)
     return result
 

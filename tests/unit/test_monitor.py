@@ -66,3 +66,17 @@ def test_every_detector_declares_what_it_needs() -> None:
     # A detector that never asks for silence has no timer.
     untimed = [d for d in engine.detectors if Kind.SILENCE not in d.needs]
     assert all(d.due(d.initial()) is None for d in untimed)
+
+
+def test_a_late_report_fails_with_its_record_as_json_and_no_line() -> None:
+    import json
+
+    from models.serialise import failure_to_dict
+
+    monitor = Monitor(Engine(Config()))
+    records = voyage(367100004, T0, *SEA, 1.0, 60)
+    monitor.process(records)
+    (late,) = monitor.process([records[0]]).late
+    document = failure_to_dict(late)
+    assert document["line"] is None
+    assert json.loads(document["raw"])["mmsi"] == 367100004
