@@ -56,6 +56,13 @@ class Telemetry:
             ["type", "severity"],
             registry=r,
         )
+        self.coverage_gaps = PromCounter(
+            "vigilmar_coverage_gaps",
+            "Silences judged coverage gaps (their receiver or feed went quiet), not dark periods, "
+            "by the source that last heard the vessel.",
+            ["source"],
+            registry=r,
+        )
         self.vessels = Gauge("vigilmar_vessels_tracked", "Vessels with state here.", registry=r)
         self.evicted = PromCounter(
             "vigilmar_vessels_evicted_total",
@@ -164,6 +171,12 @@ class Telemetry:
             {"compared": stats.movers, "late": stats.late, "malformed": stats.malformed}
         )
         self.totals("encounter", current, lambda outcome, n: self.count("encounter", outcome, n))
+
+    def coverage_stats(self, gaps: Counter[str]) -> None:
+        """From ``Monitor.coverage_gaps``: coverage gaps by source, in deltas."""
+        self.totals(
+            "coverage_gaps", gaps, lambda source, n: self.coverage_gaps.labels(source).inc(n)
+        )
 
     def published(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

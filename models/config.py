@@ -180,6 +180,44 @@ class DarkPeriodConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverageConfig:
+    """When a silence is a coverage gap rather than a dark period (``models.coverage``): who was
+    heard around a silent vessel, per spatial cell and bucket of event time."""
+
+    enabled: bool = True
+    #: Cells of this many degrees; a vessel's neighbourhood is its cell and the eight around it.
+    cell_degrees: float = 0.5
+    #: Coverage is counted per bucket of event time of this length: distinct vessels heard.
+    bucket_minutes: float = 60.0
+    #: The longest stretch of a silence looked at (its last hours before the threshold); also
+    #: how long the coverage buckets are kept.
+    window_hours: float = 12.0
+    #: A neighbourhood where fewer vessels were heard when the vessel was last heard says
+    #: nothing about coverage: the vessel's source decides.
+    min_neighbours: int = 3
+    #: Still heard: the neighbourhood (or source), in the last bucket before the threshold, at
+    #: least this share of its earlier level (and at least one vessel, so 0 means "anyone").
+    min_share: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "coverage",
+            enabled=_FLAG,
+            cell_degrees=_POSITIVE,
+            bucket_minutes=_POSITIVE,
+            window_hours=_POSITIVE,
+            min_neighbours=_COUNT,
+            min_share=_Rule(float, minimum=0, maximum=1),
+        )
+        cells = 360.0 / self.cell_degrees
+        if abs(cells - round(cells)) > 1e-9 or round(cells) % 2:
+            raise ConfigError("coverage.cell_degrees must divide 180 (cells wrap at 180° E/W)")
+        if self.window_hours * 60 < 2 * self.bucket_minutes:
+            raise ConfigError("coverage.window_hours must hold at least two buckets")
+
+
+@dataclass(frozen=True, slots=True)
 class PositionJumpConfig:
     max_speed_knots: float = 50.0
     #: Shorter hops are GPS noise or time jitter, not jumps.
@@ -409,6 +447,7 @@ class Config:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     loitering: LoiteringConfig = field(default_factory=LoiteringConfig)
     dark_period: DarkPeriodConfig = field(default_factory=DarkPeriodConfig)
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)

@@ -22,6 +22,7 @@ import numpy as np
 
 from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
+from models.coverage import Coverage
 from models.detectors.base import (
     Detector,
     Kind,
@@ -126,20 +127,25 @@ class Engine:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
+    def observe(
+        self, vessel: VesselState, entry: Pending, coverage: Coverage | None = None
+    ) -> tuple[list[Alert], Mover | None]:
         """Apply one report, in event-time order, to its vessel: the alerts it raises, and the
-        report as a slow mover outside harbours (for the encounter stages), if it is one."""
+        report as a slow mover outside harbours (for the encounter stages), if it is one.
+        ``coverage``: who was heard around it (``models.coverage``), for silences it ends."""
         t = entry.timestamp
         if t - vessel.heard > self._evict_after and vessel.heard > float("-inf"):
             # Unheard for longer than the eviction horizon: what its silence raised by then
             # (as a worker that evicted it would have), then it starts afresh.
-            forgotten = self.tick(vessel, vessel.heard + self._evict_after)
+            forgotten = self.tick(vessel, vessel.heard + self._evict_after, coverage)
             self.renew(vessel)
-            alerts, mover = self._observe(vessel, entry)
+            alerts, mover = self._observe(vessel, entry, coverage)
             return forgotten + alerts, mover
-        return self._observe(vessel, entry)
+        return self._observe(vessel, entry, coverage)
 
-    def _observe(self, vessel: VesselState, entry: Pending) -> tuple[list[Alert], Mover | None]:
+    def _observe(
+        self, vessel: VesselState, entry: Pending, coverage: Coverage | None
+    ) -> tuple[list[Alert], Mover | None]:
         report = entry.report
         t = vessel.heard = entry.timestamp
         station = station_category(vessel.mmsi)
@@ -162,7 +168,14 @@ class Engine:
             return [], None  # the same report heard by a second receiver
         fix = Fix(t, lat, lon, report.speed, report.course)
         obs = Observation(
-            Kind.POSITION, vessel.mmsi, t, last, fix, entry.zones, status=report.status
+            Kind.POSITION,
+            vessel.mmsi,
+            t,
+            last,
+            fix,
+            entry.zones,
+            status=report.status,
+            coverage=coverage,
         )
         alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs, needing)]
         mover = None
@@ -205,9 +218,11 @@ class Engine:
         history = tuple((kind, start) for kind, start in vessel.recent if start >= window)
         return Mover(vessel.mmsi, fix.t, fix.lat, fix.lon, speed, vessel.identity, history)
 
-    def tick(self, vessel: VesselState, watermark: float) -> list[Alert]:
+    def tick(
+        self, vessel: VesselState, watermark: float, coverage: Coverage | None = None
+    ) -> list[Alert]:
         """Event time has reached ``watermark`` with no new report from this vessel: a
-        ``SILENCE`` observation for each detector whose timer fell due."""
+        ``SILENCE`` observation for each detector whose timer fell due (with ``coverage``)."""
         states = vessel.detectors
         obs: Observation | None = None
         alerts: list[Alert] = []
@@ -217,7 +232,9 @@ class Engine:
             if due is None or due > watermark:
                 continue
             if obs is None:
-                obs = Observation(Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix)
+                obs = Observation(
+                    Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix, coverage=coverage
+                )
             states[name], findings = detector.step(states[name], obs)
             alerts.extend(self.alert(vessel, finding) for finding in findings)
         return alerts

@@ -17,6 +17,7 @@ from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from models.alerts import Alert
+from models.coverage import Coverage
 from models.encounter.mover import Mover
 from models.engine import Engine
 from models.records import Decoded, Failure, FailureReason, PositionReport, StaticReport
@@ -67,8 +68,12 @@ class Fleet:
         self,
         engine: Engine,
         vessels: MutableMapping[int, VesselState] | None = None,
+        coverage: Coverage | None = None,
     ) -> None:
         self.engine = engine
+        #: Who was heard around every vessel: handed to the detectors with each position and
+        #: silence, so that a silence is judged a dark period or a coverage gap.
+        self.coverage = coverage
         self.vessels: MutableMapping[int, VesselState] = {} if vessels is None else vessels
         self.stats = FleetStats()
         self.max_time = float("-inf")
@@ -132,7 +137,7 @@ class Fleet:
             vessel = self.vessels[mmsi]
             self._release(vessel, watermark, step, reschedule=False)
             vessel.released = max(vessel.released, watermark)
-            step.alerts.extend(self.engine.tick(vessel, watermark))
+            step.alerts.extend(self.engine.tick(vessel, watermark, self.coverage))
             if not vessel.pending and vessel.max_seen + self._evict_after <= watermark:
                 del self.vessels[mmsi]  # a table deletes the key: a tombstone in its changelog
                 self._stations.discard(mmsi)
@@ -187,12 +192,12 @@ class Fleet:
     def _release(
         self, vessel: VesselState, until: float, step: Step, reschedule: bool = True
     ) -> None:
-        observe = self.engine.observe
+        observe, coverage = self.engine.observe, self.coverage
         alerts, movers = step.alerts, step.movers
         horizon = self._evict_after
         for entry in vessel.release(until):
             heard = vessel.heard
-            raised, mover = observe(vessel, entry)
+            raised, mover = observe(vessel, entry, coverage)
             if 0.0 < vessel.heard - heard <= horizon:
                 self.stats.vessel_seconds += vessel.heard - heard
             if raised:

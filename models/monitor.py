@@ -9,6 +9,11 @@ order by hand.
 In one process (replay, tests) the monitor compares movers itself. A streaming worker sees only
 some vessels, so it builds the monitor with ``pair_locally=False``: the movers come back in the
 ``Step`` for the worker to re-key by cell, and the encounter stages run on other partitions.
+
+Coverage (``models.coverage``: who was heard where, so that a silence is judged a dark period or
+a coverage gap) likewise: in one process the monitor hears every record itself, before the
+fleet takes them; a streaming worker's ``coverage`` is filled from the decoders' announcements
+instead (``streams/coverage_stages.py``). Either way it is dropped as event time leaves it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import MutableMapping, Sequence
 
+from models.coverage import Coverage
 from models.encounter import Encounters
 from models.encounter.pipeline import EncounterStats
 from models.engine import Engine
@@ -39,7 +45,13 @@ class Monitor:
     ) -> None:
         self.engine = engine or Engine()
         self.config = self.engine.config
-        self.fleet = Fleet(self.engine, vessels)
+        self.coverage: Coverage | None = (
+            Coverage(self.config.coverage, heard_from_start=pair_locally)
+            if self.config.coverage.enabled
+            else None
+        )
+        self._hear = pair_locally
+        self.fleet = Fleet(self.engine, vessels, self.coverage)
         self.encounters: Encounters | None = (
             Encounters(self.config) if pair_locally and self.config.encounter.enabled else None
         )
@@ -50,6 +62,8 @@ class Monitor:
         """Feed a batch of decoded records in arrival order. Event time then moves on to
         ``watermark`` when given (a caller that merges several inputs knows how far all of them
         have got), else to the latest event time seen minus the lateness."""
+        if self.coverage is not None and self._hear:
+            self.coverage.hear(records)
         step = self.fleet.process(records, advance=watermark is None)
         if watermark is not None:
             step.extend(self.fleet.advance(watermark))
@@ -93,6 +107,11 @@ class Monitor:
         return self.fleet.stats
 
     @property
+    def coverage_gaps(self) -> Counter[str]:
+        """Silences judged coverage gaps (not dark periods), by source."""
+        return Counter() if self.coverage is None else self.coverage.gaps
+
+    @property
     def encounter_stats(self) -> EncounterStats:
         return EncounterStats() if self.encounters is None else self.encounters.stats
 
@@ -101,6 +120,8 @@ class Monitor:
 
     def _after(self, step: Step) -> Step:
         """The encounter stages take the movers released and follow the fleet's watermark."""
+        if self.coverage is not None:
+            self.coverage.expire(self.fleet.watermark)
         encounters = self.encounters
         if encounters is not None:
             encounters.feed(step.movers)

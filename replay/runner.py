@@ -47,6 +47,8 @@ class ReplaySummary:
     untimed: int = 0
     late: int = 0
     late_movers: int = 0  # slow positions that reached the encounter stage too late
+    #: Silences judged coverage gaps (their receiver or feed went quiet), not dark periods.
+    coverage_gaps: Counter[str] = field(default_factory=Counter)
     vessels: int = 0  # vessels with state at the end (the evicted ones are not)
     evicted: int = 0  # vessels unheard for tracking.evict_after_hours, dropped from memory
     vessel_hours: float = 0.0  # time vessels were followed (FleetStats.vessel_seconds)
@@ -159,6 +161,7 @@ class ReplayRunner:
         summary.vessel_hours = monitor.stats.vessel_seconds / 3600.0
         summary.alerts = Counter(monitor.alerts)
         summary.late_movers = monitor.encounter_stats.late
+        summary.coverage_gaps = Counter(monitor.coverage_gaps)
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -214,6 +217,7 @@ class ReplayRunner:
         telemetry.decode_stats(self.decoder.stats)
         telemetry.fleet_stats(monitor.stats, monitor.tracked(), monitor.watermark, time.time())
         telemetry.published(alerts)
+        telemetry.coverage_stats(monitor.coverage_gaps)
 
 
 def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
@@ -259,6 +263,13 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         out(
             f"  {summary.late_movers:,} slow positions came too late to be compared for "
             "encounters (a vessel's report far behind the others')\n"
+        )
+    if summary.coverage_gaps:
+        gaps = summary.coverage_gaps
+        by_source = ", ".join(f"{k or '(no source)'} {v:,}" for k, v in sorted(gaps.items()))
+        out(
+            f"  {sum(gaps.values()):,} silences were coverage gaps, not dark periods (their "
+            f"receiver or feed went quiet with them): {by_source}\n"
         )
     if summary.evicted:
         out(

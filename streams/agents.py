@@ -57,14 +57,17 @@ class WorkerAgents:
     # -- agents -----------------------------------------------------------------------------
 
     async def decode(self, stream: Any) -> None:
-        """ais.raw -> reports (buffered), failures, then the raw-progress words."""
+        """ais.raw -> coverage announcements and reports (buffered), failures, then the
+        raw-progress words."""
         stages = self.stages
         async for events in self._batches(stream):
             with self._timed("decode"):
                 stages.activity.begin("decode")
                 records = [_raw_record(event) for event in events]
                 partitions = stages.progress.decoded(records)
-                reports, failures = split_outcomes(stages.decode.decode(records))
+                outcomes = stages.decode.decode(records)
+                self.out.announcements_soon(stages.coverage.announce(records, outcomes))
+                reports, failures = split_outcomes(outcomes)
                 self.out.reports_soon(reports)
                 await self.out.failures(failures)
                 self.out.progress_soon(stages.progress.after_batch(self._raw_ends(partitions)))
@@ -228,6 +231,7 @@ class WorkerAgents:
         self.telemetry.fleet_stats(
             monitor.stats, len(self.stages.store), monitor.watermark, time.time()
         )
+        self.telemetry.coverage_stats(monitor.coverage_gaps)
 
     def _record_encounters(self) -> None:
         cell, pair = self.stages.cells.stats(), self.stages.pairs.stats()

@@ -52,6 +52,16 @@ class Outbox:
         for report in reports:
             topic.send_soon(key=str(report.mmsi).encode(), value=dumps(record_to_wire(report)))
 
+    def announcements_soon(self, announcements: Iterable[dict[str, Any]]) -> None:
+        """Coverage announcements (``streams.coverage_stages``) to every reports partition,
+        buffered: sent before a batch's reports, a worker reading one of them has heard who its
+        decoder heard up to it."""
+        topic = self.topics.reports
+        for announcement in announcements:
+            value = dumps(announcement)
+            for partition in range(self.partitions):
+                topic.send_soon(key=b"cov", value=value, partition=partition)
+
     def progress_soon(self, words: Iterable[tuple[int, RawProgress]]) -> None:
         """Raw-progress words to the reports partitions given, buffered behind the reports."""
         topic = self.topics.reports

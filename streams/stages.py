@@ -20,6 +20,7 @@ from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
 from models.serialise import record_from_wire
 from models.track import VesselState
 from models.watermark import Watermark
+from streams.coverage_stages import CoverageListener, is_announcement
 from streams.encounter_stages import route
 
 
@@ -136,6 +137,9 @@ class TrackStage:
         #: (raw partition, reports partition) -> the latest event time its decoder decoded,
         #: for the pairs whose decoder said it had read its raw partition to the end.
         self._drained = Watermark()
+        #: The decoders' coverage announcements into the monitor's coverage
+        #: (``streams/coverage_stages.py``).
+        self.coverage = CoverageListener(self.monitor.coverage)
 
     def track(self, documents: Iterable[tuple[int, Any]]) -> tuple[Step, list[Failure]]:
         """What a batch of ``(partition, ais.reports value)`` gives, and the values of the
@@ -146,6 +150,11 @@ class TrackStage:
         for partition, document in documents:
             if isinstance(document, dict) and "raw" in document:
                 self._progress(partition, document, failures)
+                continue
+            if is_announcement(document):
+                failure = self.coverage.take(partition, document)
+                if failure is not None:
+                    failures.append(failure)
                 continue
             try:
                 record = record_from_wire(document)
@@ -203,6 +212,7 @@ class TrackStage:
         hear it again from the start."""
         self._partitions.clear()
         self._drained.clear()
+        self.coverage.restart()
         self.monitor.restart_clock()
         self._announced = float("-inf")
 
@@ -275,4 +285,5 @@ def has_reports(documents: Iterable[tuple[int, Any]]) -> bool:
 
 
 def _is_report(document: Any) -> bool:
-    return isinstance(document, dict) and "raw" not in document
+    """A report: not a progress word, nor a coverage announcement."""
+    return isinstance(document, dict) and "raw" not in document and not is_announcement(document)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.engine import Engine
+from streams.coverage_stages import CoverageAnnouncer
 from streams.encounter_stages import CellAgentStage, PairAgentStage
 from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
 from streams.state import VesselStore
@@ -166,6 +167,8 @@ class WorkerStages:
     activity: Activity
     decode: DecodeStage
     progress: DecoderProgress
+    #: Who the decoder heard, announced to every reports partition before the reports.
+    coverage: CoverageAnnouncer
     store: VesselStore
     track: TrackStage
     cells: CellAgentStage
@@ -191,6 +194,7 @@ class WorkerStages:
             activity=Activity(("decode", "track"), tick_seconds, clock),
             decode=decode,
             progress=DecoderProgress(decode.latest, partitions, tick_seconds, clock),
+            coverage=CoverageAnnouncer(engine.config),
             store=store,
             track=TrackStage(engine, store),
             cells=CellAgentStage(engine.config, partitions),

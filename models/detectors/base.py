@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from models.alerts import Finding, ZoneRef
+from models.coverage import Coverage
 from models.geo import distance_km, knots
 from models.records import Fix, StaticReport
 from zones.model import Zone
@@ -41,7 +42,10 @@ class Observation(NamedTuple):
     ``t`` is its event time (the watermark for ``SILENCE``); ``previous`` the vessel's last
     usable fix before it. ``fix`` is the new fix of a ``POSITION`` and the reported, off-globe
     coordinates of an ``IMPOSSIBLE``; ``static`` the report of a ``STATIC``; ``zones`` the zones
-    a ``POSITION`` lies in. (A named tuple: one is made for every report, on the hot path.)
+    a ``POSITION`` lies in; ``status`` the navigational status it reported. ``coverage``, on
+    ``POSITION`` and ``SILENCE``, is who the monitor heard around every vessel (read-only for
+    detectors but for counting the gaps they judge). (A named tuple: one is made for every
+    report, on the hot path.)
     """
 
     kind: Kind
@@ -53,6 +57,7 @@ class Observation(NamedTuple):
     static: StaticReport | None = None
     #: The navigational status a ``POSITION`` reported (ITU-R M.1371; ``None`` if unknown).
     status: int | None = None
+    coverage: Coverage | None = None
 
     @property
     def position(self) -> Fix:

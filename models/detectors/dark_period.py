@@ -8,6 +8,13 @@ threshold and closes when the vessel reappears, with the gap's duration, the dis
 the last and the reappearing position and the implied speed. A gap first noticed at the
 reappearance emits the same open finding first, so both paths give the same alerts however
 their watermarks advanced.
+
+A silence is only dark if the vessel could have been heard: when the threshold is reached, the
+observation's ``coverage`` (``models.coverage``) judges whether its neighbourhood or its source
+was still heard. If they went quiet with it the silence is a coverage gap: no alert, no timer
+until the vessel reports again (counted by source in ``Coverage.gaps``). The verdict, with the
+number of neighbours heard during the silence, goes into the evidence of the open and the
+closing alert. Without coverage (``coverage.enabled = false``) every such silence is dark.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
 from models.config import DarkPeriodConfig
+from models.coverage import Basis
 from models.detectors.base import Kind, Observation
 from models.geo import SECONDS_PER_HOUR, distance_km, knots
 
@@ -33,6 +41,10 @@ class DarkState:
     threshold: float | None = None
     #: When silence since the last report becomes a dark period (None: never, as things stand).
     due_at: float | None = None
+    #: The current silence was judged a coverage gap: nothing to report until the vessel is back.
+    gap: bool = False
+    #: What coverage said of the current silence (evidence for its open and closing alerts).
+    coverage: dict[str, Any] | None = None
 
 
 class DarkPeriod:
@@ -55,6 +67,8 @@ class DarkPeriod:
             open=bool(data.get("open", False)),
             threshold=data.get("threshold"),
             due_at=data.get("due_at"),
+            gap=bool(data.get("gap", False)),
+            coverage=data.get("coverage"),
         )
         last_t = data.get("last_t")
         if "due_at" not in data and last_t is not None and state.threshold is not None:
@@ -69,12 +83,12 @@ class DarkPeriod:
         return max(self._min_gap, self.config.interval_factor * usual)
 
     def due(self, state: DarkState) -> float | None:
-        return None if state.open else state.due_at
+        return None if state.open or state.gap else state.due_at
 
     def step(self, state: DarkState, obs: Observation) -> tuple[DarkState, list[Finding]]:
         if obs.kind is Kind.SILENCE:
             due = self.due(state)
-            if due is None or obs.t < due:
+            if due is None or obs.t < due or not self._heard(state, obs, due):
                 return state, []
             state.open = True
             return state, [self._opened(state, obs)]
@@ -84,18 +98,33 @@ class DarkPeriod:
             gap = fix.t - last.t
             threshold = self.threshold(state)
             if threshold is not None and gap >= threshold:
-                if not state.open:
+                if state.open:
+                    findings.append(self._closed(state, obs, gap, threshold))
+                elif not state.gap and self._heard(state, obs, last.t + threshold):
                     findings.append(self._opened(state, obs))
-                findings.append(self._closed(state, obs, gap, threshold))
+                    findings.append(self._closed(state, obs, gap, threshold))
             elif gap >= 0:
                 state.intervals.append(gap)
                 if len(state.intervals) > _INTERVALS_KEPT:
                     del state.intervals[0]
-        state.open = False
+        state.open = state.gap = False
+        state.coverage = None
         state.reports += 1
         state.threshold = threshold = self.threshold(state)
         state.due_at = None if threshold is None else fix.t + threshold
         return state, findings
+
+    def _heard(self, state: DarkState, obs: Observation, due: float) -> bool:
+        """Could the vessel have been heard during its silence, which reached its threshold at
+        ``due``? (Else the silence is a coverage gap.) Without coverage: yes."""
+        coverage, last = obs.coverage, obs.previous
+        if coverage is None or last is None:
+            state.coverage = None
+            return True
+        verdict = coverage.judge(obs.mmsi, last.t, last.lat, last.lon, due)
+        state.coverage = verdict.evidence()
+        state.gap = not verdict.dark
+        return verdict.dark
 
     def _opened(self, state: DarkState, obs: Observation) -> Finding:
         """The silence since the vessel's last fix (``obs.previous``) is a dark period."""
@@ -113,10 +142,12 @@ class DarkPeriod:
             evidence={
                 "expected_interval_seconds": round(_median(state.intervals), 1),
                 "threshold_hours": round(threshold / SECONDS_PER_HOUR, 2),
+                **(state.coverage or {}),
             },
             summary=(
                 f"No AIS report for over {threshold / SECONDS_PER_HOUR:.1f} h from a vessel "
                 f"that usually reports every {_interval_text(_median(state.intervals))}"
+                f"{_heard_text(state.coverage)}"
             ),
         )
 
@@ -142,10 +173,12 @@ class DarkPeriod:
                 "threshold_hours": round(threshold / SECONDS_PER_HOUR, 2),
                 "reappeared_lat": round(fix.lat, 6),
                 "reappeared_lon": round(fix.lon, 6),
+                **(state.coverage or {}),
             },
             magnitude=gap / threshold,
             summary=(
-                f"Dark for {hours:.1f} h, reappeared {km:.1f} km away (implied {implied:.1f} kn)"
+                f"Dark for {hours:.1f} h{_heard_text(state.coverage)}, reappeared {km:.1f} km "
+                f"away (implied {implied:.1f} kn)"
             ),
         )
 
@@ -156,6 +189,18 @@ def _median(values: list[float]) -> float:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _heard_text(coverage: dict[str, Any] | None) -> str:
+    """What was heard meanwhile, for the explanation ("" when coverage says nothing)."""
+    if coverage is None:
+        return ""
+    if coverage["coverage"] == Basis.NEIGHBOURS:
+        return f" while {coverage['neighbours_heard']} vessels around it were heard"
+    if coverage["coverage"] == Basis.SOURCE:
+        others = coverage["source_vessels_heard"]
+        return f" while its source kept delivering {others} other vessel{'s' * (others != 1)}"
+    return ""
 
 
 def _interval_text(seconds: float) -> str:

@@ -11,6 +11,7 @@ from models.alerts import Alert
 from models.config import Config
 from models.engine import Engine
 from models.serialise import record_to_wire
+from streams.coverage_stages import CoverageAnnouncer
 from streams.settings import Settings, SettingsError, settings_from_env
 from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
 from streams.state import VesselStore
@@ -27,9 +28,25 @@ def partition_of(mmsi: int, partitions: int = 4) -> int:
     return mmsi % partitions
 
 
-def wire(records: list[Any]) -> list[tuple[int, Any]]:
-    """Reports as the track agent receives them: JSON values from their MMSI's partition."""
-    return [(partition_of(r.mmsi), json.loads(json.dumps(record_to_wire(r)))) for r in records]
+class Raw:
+    """One raw partition's decoder: the offsets it has read, and what it has announced."""
+
+    def __init__(self) -> None:
+        self.announcer = CoverageAnnouncer(CONFIG)
+        self.read = 0
+
+
+def wire(records: list[Any], raw: Raw | None = None) -> list[tuple[int, Any]]:
+    """Reports as the track agent receives them, as their decoder (``raw``, a fresh one by
+    default) sends them: its coverage announcement on every partition, then JSON values from
+    their MMSI's partition."""
+    raw = raw or Raw()
+    first, raw.read = raw.read, raw.read + len(records)
+    said = raw.announcer.announce_for(0, (first, raw.read - 1), records)
+    announced = [(partition, json.loads(json.dumps(said))) for partition in range(4)]
+    return announced + [
+        (partition_of(r.mmsi), json.loads(json.dumps(record_to_wire(r)))) for r in records
+    ]
 
 
 def track_in_batches(stage: TrackStage, store: VesselStore, items: list, batch: int) -> list:
@@ -116,11 +133,12 @@ def test_a_partition_behind_the_others_loses_nothing() -> None:
     items: list[tuple[int, Any]] = []
     lag = 3600.0
     pending = list(behind)
+    raw = Raw()
     for record in shifted:
         while pending and pending[0].timestamp + lag <= record.timestamp:
-            items.extend(wire([pending.pop(0)]))
-        items.extend(wire([record]))
-    items.extend(wire(pending))
+            items.extend(wire([pending.pop(0)], raw))
+        items.extend(wire([record], raw))
+    items.extend(wire(pending, raw))
     store = VesselStore({}, engine())
     stage = TrackStage(store._engine, store)
     alerts = track_in_batches(stage, store, items, 50)

@@ -181,8 +181,10 @@ def test_the_decode_agent_sends_a_batchs_reports_before_its_progress_words() -> 
     ]
     worker.run(worker.agents.decode, [batch])
     order = [(topic, key[0]) for topic, key, _ in worker.journal]
-    mmsi = order[0][1]
+    mmsi = order[2 * PARTITIONS][1]
     assert order == [
+        # Who the decoder heard, per raw partition read, to every reports partition first.
+        *[("reports", b"cov")] * (2 * PARTITIONS),
         ("reports", mmsi),
         ("reports", mmsi),
         ("deadletter", b"rx1"),
