@@ -366,6 +366,135 @@ class EncounterConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AnchorageConfig:
+    """Learned anchorages: places outside every known harbour where many distinct vessels have
+    stopped (after Global Fishing Watch's anchorages: >= 20 distinct vessels stationary in a
+    ~0.5 km cell). Loitering and encounters inside one are not alerts, as in a port
+    (models/encounter/anchorages.py)."""
+
+    enabled: bool = True
+    #: The grid the stops are counted on: squares this many km north-south (E-W: × cos(lat)).
+    square_km: float = 0.5
+    #: A slow position at most this fast is a stop ...
+    max_speed_knots: float = 1.0
+    #: ... and a vessel counts once its stops in one square span this long ...
+    min_stop_minutes: float = 20.0
+    #: ... with no break longer than this between them.
+    max_gap_minutes: float = 60.0
+    #: Distinct vessels counted in a square and its 8 neighbours that make the square an anchorage.
+    min_vessels: int = 10
+    #: Only this near land (GLOBE mask): an anchor holds in shallow water, and a gathering far
+    #: offshore is a fleet, perhaps around a carrier, not an anchorage.
+    max_shore_km: float = 20.0
+    #: A vessel's stops count for this long (event time) after its last one.
+    forget_days: float = 30.0
+    #: An alert this near a learned anchorage says so in its explanation.
+    near_km: float = 1.5
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "anchorages",
+            enabled=_FLAG,
+            square_km=_POSITIVE,
+            max_speed_knots=_POSITIVE,
+            min_stop_minutes=_NON_NEGATIVE,
+            max_gap_minutes=_POSITIVE,
+            min_vessels=_Rule(int, minimum=2),
+            max_shore_km=_POSITIVE,
+            forget_days=_POSITIVE,
+            near_km=_NON_NEGATIVE,
+        )
+
+
+#: The pair rules of encounters, in the order they are tried (which AIS ship types each covers:
+#: models/encounter/context.py): a service vessel (tug, pilot, SAR, law enforcement, dredger,
+#: port tender, anti-pollution, medical) beside any vessel; two pleasure or sailing craft; a
+#: carrier (cargo ship or reefer) beside a fishing vessel; a tanker beside a fishing vessel; a
+#: tanker beside a tanker or a carrier.
+ENCOUNTER_RULES = ("service", "leisure", "transshipment", "bunkering", "ship_to_ship")
+
+
+_NM_20 = 20 * 1.852  # km
+
+#: Score points each pair rule adds (defaults of ``[encounter_context.points]``).
+_RULE_POINTS = {
+    "service": 0.0,
+    "leisure": 0.0,
+    "transshipment": 25.0,
+    "bunkering": 15.0,
+    "ship_to_ship": 5.0,
+}
+#: Within this distance of land a pair rule's meeting is routine
+#: (defaults of ``[encounter_context.routine_km]``).
+_RULE_ROUTINE_KM = {
+    "service": _NM_20,
+    "leisure": _NM_20,
+    "transshipment": 0.0,
+    "bunkering": 0.0,
+    "ship_to_ship": 0.0,
+}
+
+
+def _rule_table(
+    name: str, value: object, default: Mapping[str, float], rule: _Rule
+) -> dict[str, float]:
+    """A table of numbers by encounter pair rule, checked like ``scoring.base``; the rules it
+    leaves out keep their defaults."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{name} must be a table of pair rule = number, not {_describe(value)}")
+    unknown = set(value) - set(ENCOUNTER_RULES)
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in [{name}]; "
+            f"known: {', '.join(ENCOUNTER_RULES)}"
+        )
+    merged = {**default, **value}
+    table: dict[str, float] = {}
+    for key in ENCOUNTER_RULES:
+        number = rule.check(f"{name}.{key}", merged[key])
+        assert isinstance(number, float)
+        table[key] = number
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class EncounterContextConfig:
+    """Who met, and where: an encounter's score, and whether it is an alert at all, by the
+    pair's AIS ship types (the rules of ``ENCOUNTER_RULES``) and its distance from land."""
+
+    enabled: bool = True
+    #: At least this far from the nearest land (GLOBE mask) an encounter is offshore (GFW
+    #: loitering events: 20 nm) ...
+    offshore_km: float = _NM_20
+    #: ... and its score rises by this much.
+    offshore_points: float = 10.0
+    #: Score points a pair rule adds.
+    points: dict[str, float] = field(default_factory=lambda: dict(_RULE_POINTS))
+    #: Within this distance of land a pair rule's meeting is routine, not an alert (0: never).
+    routine_km: dict[str, float] = field(default_factory=lambda: dict(_RULE_ROUTINE_KM))
+    #: A meeting well inland (GLOBE land with no sea within 5 km: rivers, canals, lakes) is
+    #: not an encounter at sea.
+    inland_routine: bool = True
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "encounter_context",
+            enabled=_FLAG,
+            offshore_km=_POSITIVE,
+            offshore_points=_POINTS,
+            inland_routine=_FLAG,
+        )
+        for key, default, rule in (
+            ("points", _RULE_POINTS, _POINTS),
+            ("routine_km", _RULE_ROUTINE_KM, _NON_NEGATIVE),
+        ):
+            table = _rule_table(f"encounter_context.{key}", getattr(self, key), default, rule)
+            object.__setattr__(self, key, table)
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringConfig:
     """Weights of the 0..100 score: base per alert type, plus magnitude, zone and history."""
 
@@ -455,6 +584,8 @@ class Config:
     distress: DistressConfig = field(default_factory=DistressConfig)
     stations: StationConfig = field(default_factory=StationConfig)
     encounter: EncounterConfig = field(default_factory=EncounterConfig)
+    anchorages: AnchorageConfig = field(default_factory=AnchorageConfig)
+    encounter_context: EncounterContextConfig = field(default_factory=EncounterContextConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     vessel_risk: VesselRiskConfig = field(default_factory=VesselRiskConfig)
 
@@ -466,6 +597,14 @@ class Config:
                 raise ConfigError(
                     f"[{section.name}] must be a {expected.__name__}, not {_describe(value)}"
                 )
+        # Learned anchorages are learned by the encounter cells from the movers routed to them:
+        # every square an alert near a cell may be looked up in must lie within its margin.
+        reach = self.anchorages.near_km + 2.5 * self.anchorages.square_km
+        if self.anchorages.enabled and self.encounter.margin_km < reach:
+            raise ConfigError(
+                f"anchorages.near_km + 2.5 × anchorages.square_km ({reach:g} km) must not exceed "
+                f"encounter.margin_km ({self.encounter.margin_km:g} km)"
+            )
 
 
 def config_from_dict(data: Mapping[str, Any], origin: str = "configuration") -> Config:
@@ -496,6 +635,7 @@ def _overlay(data: Mapping[str, Any]) -> Config:
             )
         if section == "scoring" and isinstance(values.get("base"), Mapping):
             values = {**values, "base": {**current.base, **values["base"]}}
+        # (the encounter_context tables keep their defaults for the rules a file leaves out)
         changes[section] = replace(current, **values)
     return replace(config, **changes)
 

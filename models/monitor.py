@@ -124,6 +124,10 @@ class Monitor:
             self.coverage.expire(self.fleet.watermark)
         encounters = self.encounters
         if encounters is not None:
+            # Learned anchorages decide loitering where they are learned: its messages go
+            # through the encounter cells and come back from ``advance`` (in a stream: the
+            # worker routes them; streams/stages.py ``TrackStage.hold``).
+            step.alerts[:] = encounters.hold(step.alerts)
             encounters.feed(step.movers)
             step.movers.clear()
             step.alerts.extend(encounters.advance(self.fleet.watermark))

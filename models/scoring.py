@@ -4,12 +4,14 @@ score = base[type]
       + magnitude_weight × min(1, (magnitude − 1) / 3)    (4× the threshold gives the full weight)
       + zone_risk_weight × zone.risk
       + history_weight × (other behaviours of the vessel within history_hours, at most 3)
+      + context points (encounters: who met and how far from land, models/encounter/context.py)
 
 Every term is monotone: a longer gap, a riskier zone or a busier history never lowers a score.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models.alerts import Alert, Finding, Severity, VesselInfo, alert_id
@@ -37,10 +39,18 @@ def severity_of(score: float) -> Severity:
     return Severity.INFO
 
 
+#: (factor, points ≥ 0) a behaviour's context adds to its score.
+Context = Sequence[tuple[str, float]]
+
+
 def score_finding(
-    finding: Finding, recent_behaviours: tuple[str, ...], config: ScoringConfig
+    finding: Finding,
+    recent_behaviours: tuple[str, ...],
+    config: ScoringConfig,
+    context: Context = (),
 ) -> Score:
-    """Score ``finding``; ``recent_behaviours`` are the vessel's other alert types in the window."""
+    """Score ``finding``; ``recent_behaviours`` are the vessel's other alert types in the window,
+    ``context`` what else raises it (named as factors)."""
     factors: list[str] = []
     total = config.base.get(finding.type.value, 20.0)
     size = min(1.0, max(0.0, (finding.magnitude - 1.0) / 3.0))
@@ -56,6 +66,9 @@ def score_finding(
     if others:
         total += config.history_weight * min(3, len(others))
         factors.append("recent " + ", ".join(b.replace("_", " ") for b in others))
+    for factor, points in context:
+        total += max(0.0, points)
+        factors.append(factor)
     value = round(min(100.0, max(0.0, total)))
     return Score(value, severity_of(value), tuple(factors))
 
@@ -69,10 +82,14 @@ def explain(finding: Finding, score: Score) -> str:
 
 
 def scored_alert(
-    finding: Finding, vessel: VesselInfo, recent_behaviours: tuple[str, ...], config: ScoringConfig
+    finding: Finding,
+    vessel: VesselInfo,
+    recent_behaviours: tuple[str, ...],
+    config: ScoringConfig,
+    context: Context = (),
 ) -> Alert:
     """The alert of ``finding``: scored, explained, with what is known of the vessel."""
-    score = score_finding(finding, recent_behaviours, config)
+    score = score_finding(finding, recent_behaviours, config, context)
     return Alert(
         alert_id=alert_id(finding),
         type=finding.type,

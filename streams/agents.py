@@ -94,8 +94,9 @@ class WorkerAgents:
             with self._timed("encounter-cells"):
                 for event in events:
                     cells.take(event.message.partition, event.key, _json(event.value))
-                found, moved = cells.advance()
+                found, released, moved = cells.advance()
                 await self.out.pairs(found)
+                await self.out.alerts(released)
                 await self.out.pair_watermarks(moved)
                 store_changes(self.cells_table, cells.flush())
                 self._record_encounters()
@@ -187,12 +188,14 @@ class WorkerAgents:
     # -- helpers ------------------------------------------------------------------------------
 
     async def _publish(self, step: Step, reported: float | None = None) -> None:
-        """A track step: alerts first, then the slow movers to their cells, then the watermark
-        to every cells partition if it moved (after the movers on each partition). The caller
-        writes the vessels' state after this: a crash repeats alerts, never loses them."""
+        """A track step: alerts first, then the slow movers and held loitering messages to their
+        cells, then the watermark to every cells partition if it moved (after the movers on
+        each partition). The caller writes the vessels' state after this: a crash repeats
+        alerts, never loses them."""
         track = self.stages.track
-        await self.out.alerts(step.alerts, reported)
-        await self.out.movers(track.route(step.movers))
+        alerts, held = track.hold(step.alerts)  # loitering: decided by the cells
+        await self.out.alerts(alerts, reported)
+        await self.out.movers(track.route(step.movers) + held)
         await self.out.cell_watermarks(track.announcement(self._assigned(self.names.reports)))
 
     async def _read_to_end(self) -> bool:

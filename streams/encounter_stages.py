@@ -8,8 +8,13 @@ pair agent turns them into alerts. Each partition's stage is the replay's ``Cell
 ``PairStage``, advanced by the least watermark its upstream partitions announced, so the
 alerts are the ones ``Encounters`` gives in a replay.
 
-Messages on both topics are JSON: a mover or a pair bucket, or ``{"wm": t, "src": p}`` (the
-watermark of upstream partition ``p``: everything it has for event times up to ``t`` is sent).
+Loitering messages take the movers' road (models/encounter/anchorages.py): the track agent
+re-keys them by the cell of where their episode began (``hold``), and the cell agent sends them
+on to the alerts once its learned anchorages there have decided them.
+
+Messages on both topics are JSON: a mover, a held loitering message (``{"hold": t, ...}``) or a
+pair bucket, or ``{"wm": t, "src": p}`` (the watermark of upstream partition ``p``: everything
+it has for event times up to ``t`` is sent).
 """
 
 from __future__ import annotations
@@ -19,7 +24,16 @@ from typing import Any, Generic, TypeVar
 
 from models.alerts import Alert
 from models.config import Config
-from models.encounter import CellStage, Mover, PairBucket, PairStage, cells_of
+from models.encounter import (
+    AnchorageGrid,
+    CellStage,
+    HeldAlert,
+    Mover,
+    PairBucket,
+    PairStage,
+    cells_of,
+    hold,
+)
 from models.encounter.mover import cell_key, parse_cell
 from models.encounter.pipeline import EncounterStats
 from models.watermark import Watermark
@@ -33,6 +47,23 @@ def route(movers: Iterable[Mover], config: Config) -> list[tuple[bytes, dict[str
         for cell in cells_of(mover.lat, mover.lon, config.encounter):
             routed.append((cell_key(cell).encode(), wire))
     return routed
+
+
+def hold_alerts(
+    alerts: Iterable[Alert], config: Config
+) -> tuple[list[Alert], list[tuple[bytes, dict[str, Any]]]]:
+    """The alerts to publish now, and (cell key, message) for those the learned anchorages
+    decide, to the cells topic."""
+    now: list[Alert] = []
+    held: list[tuple[bytes, dict[str, Any]]] = []
+    for alert in alerts:
+        found = hold(alert, config)
+        if found is None:
+            now.append(alert)
+        else:
+            cell, message = found
+            held.append((cell_key(cell).encode(), message.to_wire()))
+    return now, held
 
 
 def watermark_message(source: int, watermark: float) -> dict[str, Any]:
@@ -143,7 +174,8 @@ class CellAgentStage(_PerPartition[CellStage]):
     """The cells topic's partitions this worker reads, each with its ``CellStage``."""
 
     def __init__(self, config: Config, sources: int) -> None:
-        super().__init__(sources, lambda: CellStage(config.encounter))
+        grid = AnchorageGrid.of(config)
+        super().__init__(sources, lambda: CellStage(config.encounter, grid))
         self.announced: dict[int, float] = {}
 
     def take(self, partition: int, key: bytes | None, document: Any) -> None:
@@ -151,24 +183,32 @@ class CellAgentStage(_PerPartition[CellStage]):
         try:
             if self._announced(partition, document):
                 return
-            mover = Mover.from_wire(document)
             cell = parse_cell((key or b"").decode())
+            if "hold" in document:
+                self._stage(partition).hold(cell, HeldAlert.from_wire(document))
+                return
+            mover = Mover.from_wire(document)
         except (KeyError, TypeError, ValueError, AttributeError):
             self.malformed += 1
             return
         self._stage(partition).add(cell, mover)
 
-    def advance(self) -> tuple[list[tuple[bytes, dict[str, Any]]], dict[int, float]]:
+    def advance(
+        self,
+    ) -> tuple[list[tuple[bytes, dict[str, Any]]], list[Alert], dict[int, float]]:
         """Evaluate what every partition's watermark completed: (pair key, message) to send,
-        then the watermarks to announce downstream, per partition, that moved."""
+        the loitering alerts the learned anchorages let through, then the watermarks to
+        announce downstream, per partition, that moved."""
         out: list[tuple[bytes, dict[str, Any]]] = []
+        released: list[Alert] = []
         moved: dict[int, float] = {}
         for partition, stage, watermark in self._ready():
             for bucket in stage.advance(watermark):
                 out.append((f"{bucket.a}:{bucket.b}".encode(), bucket.to_wire()))
+            released.extend(stage.release())
             if watermark > self.announced.get(partition, float("-inf")):
                 self.announced[partition] = moved[partition] = watermark
-        return out, moved
+        return out, released, moved
 
     def keep(self, partitions: set[int]) -> None:
         super().keep(partitions)
@@ -179,7 +219,7 @@ class CellAgentStage(_PerPartition[CellStage]):
         """A cell from the table, unless this worker already holds it."""
         cell = parse_cell(key.decode())
         stage = self._stage(partition)
-        if cell not in stage.cells:
+        if not stage.holds(cell):
             stage.restore(cell, data)
 
     def _changes(self, stage: CellStage) -> list[tuple[bytes, Any]]:
@@ -193,6 +233,8 @@ class CellAgentStage(_PerPartition[CellStage]):
             late=sum(s.stats.late for s in self.stages.values()),
             pair_buckets=sum(s.stats.pairs for s in self.stages.values()),
             malformed=self.malformed,
+            anchored=sum(s.stats.anchored for s in self.stages.values()),
+            suppressed=sum(s.stats.suppressed for s in self.stages.values()),
         )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from models.alerts import Alert
 from models.decode import Decoder
 from models.encounter import Mover
 from models.engine import Engine
@@ -21,7 +22,7 @@ from models.serialise import record_from_wire
 from models.track import VesselState
 from models.watermark import Watermark
 from streams.coverage_stages import CoverageListener, is_announcement
-from streams.encounter_stages import route
+from streams.encounter_stages import hold_alerts, route
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,13 @@ class TrackStage:
         if not self._config.encounter.enabled:
             return []
         return route(movers, self._config)
+
+    def hold(self, alerts: list[Alert]) -> tuple[list[Alert], list[tuple[bytes, dict[str, Any]]]]:
+        """The alerts to publish now, and (cell key, message) for the loitering messages the
+        cells' learned anchorages decide (none held when encounters are off)."""
+        if not self._config.encounter.enabled:
+            return alerts, []
+        return hold_alerts(alerts, self._config)
 
     def announcement(self, sources: Iterable[int]) -> dict[int, float]:
         """The watermark to announce to every cells partition for each of ``sources`` (this

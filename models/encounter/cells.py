@@ -10,89 +10,32 @@ A pair is compared only in the home cell of its lower MMSI's first report in the
 pair seen by several cells (movers near an edge go to the neighbours too) comes out once. The
 result for a cell and bucket depends only on the movers routed there, never on when they
 arrived: the in-process replay and the stream's cell agents give the same pairs.
+
+Each cell also learns its anchorages there, bucket by bucket before comparing the bucket's
+pairs, drops the pairs inside one and decides the loitering messages held for it
+(models/encounter/anchorages.py has the design).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import cos, floor, hypot, radians
 from typing import Any
 
 import numpy as np
 
-from models.alerts import VesselInfo
+from models.alerts import Alert
 from models.config import EncounterConfig
-from models.encounter.mover import (
-    Cell,
-    History,
-    Mover,
-    history_from_wire,
-    home_cell,
-    vessel_from_wire,
-)
+from models.encounter.anchorages import AnchorageGrid, CellAnchorages, HeldAlert
+from models.encounter.bucket import PairBucket
+from models.encounter.mover import Cell, Mover, home_cell
+
+__all__ = ["CellStage", "CellStats", "PairBucket"]
 
 #: Metres per degree of a great circle (models.geo's Earth radius).
 _M_PER_DEGREE = 111_195.08
-
-
-@dataclass(frozen=True, slots=True)
-class PairBucket:
-    """Two vessels (``a`` < ``b``) close together in one bucket of event time."""
-
-    a: int
-    b: int
-    bucket: int
-    first_t: float  # the first and last compared report in the bucket
-    last_t: float
-    lat: float  # midway between the two at the first comparison
-    lon: float
-    min_m: float
-    median_m: float
-    samples: int
-    vessel_a: VesselInfo
-    vessel_b: VesselInfo
-    history: History  # both vessels' recent alerts
-
-    @property
-    def pair(self) -> tuple[int, int]:
-        return self.a, self.b
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "a": self.a,
-            "b": self.b,
-            "k": self.bucket,
-            "t0": self.first_t,
-            "t1": self.last_t,
-            "lat": self.lat,
-            "lon": self.lon,
-            "min": self.min_m,
-            "med": self.median_m,
-            "n": self.samples,
-            "va": self.vessel_a.to_dict(),
-            "vb": self.vessel_b.to_dict(),
-            "h": [list(item) for item in self.history],
-        }
-
-    @staticmethod
-    def from_wire(data: dict[str, Any]) -> PairBucket:
-        return PairBucket(
-            int(data["a"]),
-            int(data["b"]),
-            int(data["k"]),
-            float(data["t0"]),
-            float(data["t1"]),
-            float(data["lat"]),
-            float(data["lon"]),
-            float(data["min"]),
-            float(data["med"]),
-            int(data["n"]),
-            vessel_from_wire(data.get("va")),
-            vessel_from_wire(data.get("vb")),
-            history_from_wire(data.get("h")),
-        )
 
 
 class _Track:
@@ -116,30 +59,43 @@ class CellStats:
     duplicates: int = 0
     buckets: int = 0  # cell buckets evaluated
     pairs: int = 0  # close pair buckets found
+    anchored: int = 0  # close pair buckets inside a learned anchorage, not passed on
+    held: int = 0  # loitering messages held for the learned anchorages
+    suppressed: int = 0  # ... of which began inside one, and were dropped
 
 
 def _order(mover: Mover) -> tuple[float, int]:
     return mover.t, mover.mmsi
 
 
-class CellStage:
-    """The movers of some cells, compared bucket by bucket as the watermark completes them.
+_DAY = 86_400.0
 
-    Its state is kept per cell (the movers still needed, and the buckets already compared), so
-    a streaming worker can store each cell apart and another worker resume it: ``changed``
-    names the cells to store again, ``snapshot``/``restore`` convert one.
+
+class CellStage:
+    """The movers of some cells, compared bucket by bucket as the watermark completes them;
+    with a ``grid``, each cell also learns its anchorages from them (models/encounter/
+    anchorages.py) and decides the loitering messages held for it.
+
+    Its state is kept per cell (the movers still needed, the buckets already compared, the
+    anchorages learned, the messages held), so a streaming worker can store each cell apart and
+    another worker resume it: ``changed`` names the cells to store again,
+    ``snapshot``/``restore`` convert one.
     """
 
-    def __init__(self, config: EncounterConfig) -> None:
+    def __init__(self, config: EncounterConfig, grid: AnchorageGrid | None = None) -> None:
         self.config = config
+        self.grid = grid
         self.cells: dict[Cell, list[Mover]] = {}
         self.done: dict[Cell, int] = {}  # per cell: the buckets before this one are compared
+        self.anchorages: dict[Cell, CellAnchorages] = {}
+        self.held: dict[Cell, list[HeldAlert]] = {}
         self.watermark = float("-inf")
         self.stats = CellStats()
         self.changed: set[Cell] = set()  # cells changed since the caller last stored them
         self._bucket = config.bucket_minutes * 60.0
         self._tolerance = config.tolerance_minutes * 60.0
         self._unsorted: set[Cell] = set()  # cells with movers added since they were last sorted
+        self._swept = float("-inf")  # the day forgotten visitors were last dropped
 
     def add(self, cell: Cell, mover: Mover) -> bool:
         """Hold a mover for its cell; False (and counted) when its bucket was already evaluated."""
@@ -155,22 +111,58 @@ class CellStage:
         self.stats.movers += 1
         return True
 
+    def hold(self, cell: Cell, held: HeldAlert) -> None:
+        """Keep a loitering message until the watermark reaches its time (once: a restarted
+        producer may send it again)."""
+        waiting = self.held.setdefault(cell, [])
+        if all(h.key() != held.key() for h in waiting):
+            waiting.append(held)
+            self.changed.add(cell)
+            self.stats.held += 1
+
+    def holds(self, cell: Cell) -> bool:
+        """Whether this stage has any state of ``cell``."""
+        return cell in self.cells or cell in self.anchorages or cell in self.held
+
     def snapshot(self, cell: Cell) -> dict[str, Any] | None:
         """One cell's state as JSON-ready data; None when the cell holds nothing any more."""
         movers = self.cells.get(cell)
-        if movers is None:
+        anchorages, held = self.anchorages.get(cell), self.held.get(cell)
+        if movers is None and not anchorages and not held:
             return None
-        if cell in self._unsorted:
+        if cell in self._unsorted and movers is not None:
             self._sort(cell)
             self._unsorted.discard(cell)
-        return {"movers": [m.to_wire() for m in movers], "done": self.done.get(cell)}
+        data: dict[str, Any] = {
+            "movers": [m.to_wire() for m in self.cells.get(cell, ())],
+            "done": self.done.get(cell),
+        }
+        if anchorages:
+            data["anchorages"] = anchorages.snapshot()
+        if held:
+            data["held"] = [h.to_wire() for h in held]
+        return data
 
     def restore(self, cell: Cell, data: dict[str, Any]) -> None:
         """Take a cell back from ``snapshot`` (a worker resuming another's partition)."""
-        self.cells[cell] = [Mover.from_wire(m) for m in data["movers"]]
+        movers = [Mover.from_wire(m) for m in data["movers"]]
+        if movers:
+            self.cells[cell] = movers
+            self._unsorted.add(cell)
         if data.get("done") is not None:
             self.done[cell] = int(data["done"])
-        self._unsorted.add(cell)
+        if data.get("anchorages") is not None and self.grid is not None:
+            self._anchorages(cell).restore(data["anchorages"])
+        held = [HeldAlert.from_wire(h) for h in data.get("held") or ()]
+        if held:
+            self.held[cell] = held
+
+    def _anchorages(self, cell: Cell) -> CellAnchorages:
+        assert self.grid is not None
+        found = self.anchorages.get(cell)
+        if found is None:
+            found = self.anchorages[cell] = CellAnchorages(cell, self.grid)
+        return found
 
     def _sort(self, cell: Cell) -> None:
         """Put a cell's movers in (time, MMSI) order, each report once (a restarted producer
@@ -218,8 +210,54 @@ class CellStage:
             if not movers:
                 del self.cells[cell]
                 del self.done[cell]
+        self._sweep(end)
         self.stats.pairs += len(found)
         return found
+
+    def _sweep(self, end: int) -> None:
+        """Once a day of event time, drop the visitors no later bucket counts (bounded memory;
+        what is learned is unchanged)."""
+        day = floor(end * self._bucket / _DAY)
+        if day <= self._swept:
+            return
+        self._swept = day
+        for cell in list(self.anchorages):
+            anchorages = self.anchorages[cell]
+            before = len(anchorages.stops)
+            anchorages.expire(end)
+            if len(anchorages.stops) != before:
+                self.changed.add(cell)
+            if not anchorages:
+                del self.anchorages[cell]
+
+    def release(self) -> list[Alert]:
+        """The held loitering messages the watermark has reached, decided on the anchorages as
+        each cell knew them at the message's time: dropped inside one, annotated near one."""
+        grid = self.grid
+        released: list[Alert] = []
+        for cell in sorted(self.held):
+            waiting = self.held[cell]
+            if all(h.t > self.watermark for h in waiting):
+                continue
+            anchorages = self.anchorages.get(cell)
+            for held in waiting:
+                if held.t > self.watermark:
+                    continue
+                nearby = None
+                if anchorages is not None and grid is not None:
+                    nearby = anchorages.near(held.lat, held.lon, grid.as_of(held.t))
+                alert = held.decided(nearby)
+                if alert is None:
+                    self.stats.suppressed += 1
+                else:
+                    released.append(alert)
+            rest = [h for h in waiting if h.t > self.watermark]
+            if rest:
+                self.held[cell] = rest
+            else:
+                del self.held[cell]
+            self.changed.add(cell)
+        return released
 
     # -- one cell, one bucket -------------------------------------------------------------------
 
@@ -231,6 +269,7 @@ class CellStage:
         tracks: dict[int, _Track] = defaultdict(_Track)
         for mover in movers[lo:hi]:
             tracks[mover.mmsi].add(mover)
+        anchorages = self._learn(cell, movers, k)
         present: list[tuple[int, list[Mover]]] = []
         for mmsi in sorted(tracks):
             inside = [m for m in tracks[mmsi].movers if start <= m.t < stop]
@@ -249,9 +288,38 @@ class CellStage:
             a, inside_a = present[i]
             b, inside_b = present[j]
             pair = self._compare(a, b, inside_a, inside_b, tracks[a], tracks[b], k)
+            if pair is not None and anchorages is not None:
+                pair = self._anchored(pair, anchorages, inside_a[0], k)
             if pair is not None:
                 found.append(pair)
         return found
+
+    def _learn(self, cell: Cell, movers: list[Mover], k: int) -> CellAnchorages | None:
+        """The cell's anchorages, having learned the stops of bucket ``k`` (None: nothing)."""
+        if self.grid is None:
+            return None
+        size = self._bucket
+        lo = bisect.bisect_left(movers, k * size, key=lambda m: m.t)
+        hi = bisect.bisect_left(movers, (k + 1) * size, key=lambda m: m.t)
+        anchorages = self._anchorages(cell)
+        anchorages.learn(movers[lo:hi], k)
+        if anchorages:
+            return anchorages
+        del self.anchorages[cell]
+        return None
+
+    def _anchored(
+        self, pair: PairBucket, anchorages: CellAnchorages, where: Mover, k: int
+    ) -> PairBucket | None:
+        """None if the pair (where its lower MMSI first was in the bucket) lies in an anchorage
+        learned by the end of bucket ``k``; the nearest one within ``near_km`` noted on it."""
+        nearby = anchorages.near(where.lat, where.lon, k + 1)
+        if nearby is None:
+            return pair
+        if nearby.inside:
+            self.stats.anchored += 1
+            return None
+        return replace(pair, anchorage_km=nearby.km, anchorage_vessels=nearby.vessels)
 
     def _candidates(
         self, present: list[tuple[int, list[Mover]]], tracks: dict[int, _Track], owned: list[bool]

@@ -7,6 +7,11 @@ complete everywhere, applies them per pair in bucket order: close buckets no mor
 when no close bucket followed within the gap. One alert per pair and episode: ``mmsi`` is the
 lower MMSI, ``other_mmsi`` the higher, and the id depends only on the pair and the episode's
 first comparison, never on which vessel reported first.
+
+Who met and where (models/encounter/context.py) scores the alert and may make the meeting
+routine: an episode that would open is left closed while its context is routine (two pleasure
+craft near the coast, a tug beside a tanker), and opens if a later bucket finds it otherwise
+(the ship types become known). An episode near a learned anchorage says so.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from typing import Any
 
 from models.alerts import Alert, AlertType, Finding, Status, VesselInfo
 from models.config import Config
-from models.encounter.cells import PairBucket
+from models.encounter.anchorages import Nearby, near_clause, near_evidence
+from models.encounter.bucket import PairBucket
+from models.encounter.context import Judgement, judge
 from models.encounter.mover import History, history_from_wire, vessel_from_wire
 from models.geo import SECONDS_PER_HOUR
 from models.scoring import scored_alert
@@ -39,6 +46,9 @@ class Episode:
     vessel_a: VesselInfo = field(default_factory=VesselInfo)
     vessel_b: VesselInfo = field(default_factory=VesselInfo)
     history: History = ()
+    #: The nearest learned anchorage the latest bucket was near (km, vessels counted there).
+    anchorage_km: float | None = None
+    anchorage_vessels: int = 0
 
     @staticmethod
     def begin(bucket: PairBucket) -> Episode:
@@ -59,6 +69,8 @@ class Episode:
             "va": self.vessel_a.to_dict(),
             "vb": self.vessel_b.to_dict(),
             "h": [list(item) for item in self.history],
+            "ak": self.anchorage_km,
+            "an": self.anchorage_vessels,
         }
 
     @staticmethod
@@ -75,6 +87,8 @@ class Episode:
             vessel_a=vessel_from_wire(data.get("va")),
             vessel_b=vessel_from_wire(data.get("vb")),
             history=history_from_wire(data.get("h")),
+            anchorage_km=None if data.get("ak") is None else float(data["ak"]),
+            anchorage_vessels=int(data.get("an") or 0),
         )
 
     def extend(self, bucket: PairBucket) -> None:
@@ -84,6 +98,13 @@ class Episode:
         self.medians.append(bucket.median_m)
         self.vessel_a, self.vessel_b = bucket.vessel_a, bucket.vessel_b
         self.history = bucket.history
+        self.anchorage_km, self.anchorage_vessels = bucket.anchorage_km, bucket.anchorage_vessels
+
+    @property
+    def nearby(self) -> Nearby | None:
+        if self.anchorage_km is None:
+            return None
+        return Nearby(False, self.anchorage_km, self.anchorage_vessels)
 
 
 @dataclass(slots=True)
@@ -92,6 +113,7 @@ class PairStats:
     late: int = 0  # pair buckets that came after the watermark had passed them
     duplicates: int = 0  # pair buckets already applied (sent again after a restart)
     episodes: int = 0  # episodes long enough to alert
+    routine: int = 0  # pair buckets that would have opened an episode whose context is routine
 
 
 #: How long (event time) a pair's last applied bucket is remembered after it, so that buckets
@@ -213,10 +235,20 @@ class PairStage:
         else:
             episode.extend(bucket)
         if not episode.open and episode.last - episode.start >= self._min_seconds:
-            episode.open = True
-            self.stats.episodes += 1
-            alerts.append(self._alert(pair, episode, Status.OPEN))
+            if self._judge(episode).routine:
+                self.stats.routine += 1
+            else:
+                episode.open = True
+                self.stats.episodes += 1
+                alerts.append(self._alert(pair, episode, Status.OPEN))
         return alerts
+
+    def _judge(self, episode: Episode) -> Judgement:
+        """Who met, and where (nothing to say when the context is off)."""
+        context = self.config.encounter_context
+        if not context.enabled:
+            return Judgement(False, "")
+        return judge(episode.vessel_a, episode.vessel_b, episode.lat, episode.lon, context)
 
     def _complete(self, bucket: int) -> float:
         """The event time by which every cell has evaluated ``bucket``."""
@@ -229,13 +261,16 @@ class PairStage:
     # -- alerts ---------------------------------------------------------------------------------
 
     def _alert(self, pair: Pair, episode: Episode, status: Status) -> Alert:
-        finding = self._finding(pair, episode, status)
+        judgement = self._judge(episode)
+        finding = self._finding(pair, episode, status, judgement)
         scoring = self.config.scoring
         window = episode.start - scoring.history_hours * SECONDS_PER_HOUR
         recent = tuple(kind for kind, start in episode.history if window <= start)
-        return scored_alert(finding, episode.vessel_a, recent, scoring)
+        return scored_alert(finding, episode.vessel_a, recent, scoring, judgement.factors)
 
-    def _finding(self, pair: Pair, episode: Episode, status: Status) -> Finding:
+    def _finding(
+        self, pair: Pair, episode: Episode, status: Status, judgement: Judgement
+    ) -> Finding:
         a, b = pair
         hours = (episode.last - episode.start) / SECONDS_PER_HOUR
         middle = median(episode.medians)
@@ -243,6 +278,10 @@ class PairStage:
         who = f"{other.name} (MMSI {b})" if other.name else f"MMSI {b}"
         closed = status is Status.CLOSED
         limit = self.config.encounter.max_speed_knots
+        context = "".join(f"; {clause}" for clause in self._clauses(episode, judgement))
+        evidence = {**judgement.evidence}
+        if episode.nearby is not None:
+            evidence.update(near_evidence(episode.nearby))
         return Finding(
             type=AlertType.ENCOUNTER,
             status=status,
@@ -259,12 +298,21 @@ class PairStage:
                 "comparisons": episode.samples,
                 "other_name": other.name,
                 "other_flag": other.flag,
+                "other_ship_type": other.ship_type,
+                **evidence,
             },
             magnitude=hours / self.config.encounter.min_hours,
             summary=(
                 f"Encounter with {who} "
                 f"{'for' if closed else 'for at least'} {hours:.1f} h: "
                 f"{middle:.0f} m apart (closest {episode.min_m:.0f} m), both under {limit:g} kn, "
-                "outside any port or anchorage"
+                f"outside any port or anchorage{context}"
             ),
         )
+
+    @staticmethod
+    def _clauses(episode: Episode, judgement: Judgement) -> list[str]:
+        clauses = [judgement.clause] if judgement.clause else []
+        if episode.nearby is not None:
+            clauses.append(near_clause(episode.nearby))
+        return clauses

@@ -98,7 +98,7 @@ def stream(records: list[PositionReport], config: Config, seed: int) -> list[Ale
     pair_queues: list[deque[Any]] = [deque() for _ in range(PARTITIONS)]
 
     def cell_advance(w: int) -> None:
-        found, moved = cells[w].advance()
+        found, _, moved = cells[w].advance()
         for key, wire in found:
             pair_queues[partition_of(key)].append((key, json.loads(json.dumps(wire))))
         for source, watermark in moved.items():
@@ -211,7 +211,7 @@ def test_a_worker_resuming_from_the_tables_loses_no_encounter(seed: int) -> None
     pair_queues: list[deque[Any]] = [deque() for _ in range(PARTITIONS)]
 
     def cell_advance(stage: CellAgentStage) -> None:
-        found, moved = stage.advance()
+        found, _, moved = stage.advance()
         for key, wire in found:
             pair_queues[partition_of(key)].append((key, json.loads(json.dumps(wire))))
         for source, watermark in moved.items():

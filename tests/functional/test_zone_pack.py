@@ -25,7 +25,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from models.config import Config
+from models.config import AnchorageConfig, Config
 from models.engine import Engine
 from replay.cli import main
 from replay.readers import Reader
@@ -116,9 +116,9 @@ def test_known_port_matches_its_harbour_and_not_the_sea_50_nm_off(
 # --- replaying Puerto Rico and the US Virgin Islands ---------------------------------------
 
 
-def replay(path: Path, catalogue: ZoneIndex) -> list[Alert]:
+def replay(path: Path, catalogue: ZoneIndex, config: Config | None = None) -> list[Alert]:
     out = io.StringIO()
-    runner = ReplayRunner(Engine(Config(), catalogue), JsonLinesSink(out))
+    runner = ReplayRunner(Engine(config or Config(), catalogue), JsonLinesSink(out))
     runner.run(iter(Reader([path], sort_records=True)))
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
@@ -173,8 +173,11 @@ def test_ships_moored_for_hours_in_ports_make_port_calls_not_loitering(
     tmp_path: Path, catalogue: ZoneIndex
 ) -> None:
     path = held_in_place(tmp_path)
-    with_pack = replay(path, catalogue)
-    without_pack = replay(path, load_catalogue(include_default=False))
+    # The pack alone: anchorages learned from the ships themselves are
+    # tests/functional/test_learned_anchorages.py's.
+    config = Config(anchorages=AnchorageConfig(enabled=False))
+    with_pack = replay(path, catalogue, config)
+    without_pack = replay(path, load_catalogue(include_default=False), config)
 
     def loiterers(alerts: list[Alert]) -> set[object]:
         return {alert["mmsi"] for alert in alerts if alert["type"] == "loitering"}
