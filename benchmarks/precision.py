@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -55,6 +54,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from benchmarks.replay_throughput import code_revision
 from models.alerts import Alert, AlertType
 from models.config import Config
 from models.engine import Engine
@@ -414,14 +414,6 @@ def print_examples(total: Tally, harbours: HarbourIndex, top: int = 3) -> None:
             print(f"  {kind.value}, nearest harbours: {places}")
 
 
-def _revision() -> str:
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain", "--", "models", "replay", "zones"],
-                           capture_output=True, text=True).stdout.strip()  # fmt: skip
-    return head.stdout.strip() + (" + uncommitted engine changes" if dirty else "")
-
-
 def run(sets: Iterable[InputSet], data: Path, zones: ZoneIndex) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     chosen = list(sets)
@@ -448,8 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         harbours = load_harbours(args.data)
         zones = load_catalogue()
-        print(f"precision on real traffic; code {_revision()}; default config, shipped zone pack "
-              f"({len(zones):,} zones)\nnear = within {NEAR_KM:g} km of one of {len(harbours):,} "
+        print(f"precision on real traffic; code {code_revision()}; default config, shipped "
+              f"zones ({len(zones):,})\nnear = within {NEAR_KM:g} km of one of {len(harbours):,} "
               f"known ports and anchorages worldwide; storm = beyond the first {STORM_FREE} "
               f"episodes of a type for a vessel on a UTC day")  # fmt: skip
         tallies = run(sets, args.data, zones)

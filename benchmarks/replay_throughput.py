@@ -230,7 +230,8 @@ def profile_once(path: Path, top: int) -> None:
         print(f"\n--- cProfile of one full replay, by {key} ---\n{text.getvalue()}")
 
 
-def _revision() -> str:
+def code_revision() -> str:
+    """The commit the benchmark ran on, and whether engine code was uncommitted."""
     git = ["git", "-C", str(ROOT)]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run([*git, "status", "--porcelain", "--", "models", "replay", "zones"],
@@ -249,7 +250,7 @@ def main() -> None:
         return
     path, lines = build_input()
     print(f"input: {path.relative_to(ROOT)} ({lines:,} lines, {path.stat().st_size / 1e6:.1f} "
-          f"MB); Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; code {_revision()}; "
+          f"MB); Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; code {code_revision()}; "
           f"{args.rounds} rounds, wall times")  # fmt: skip
     print_table(run_rounds(path, args.rounds), lines)
     probe = subprocess.run(

@@ -62,14 +62,25 @@ def build(source_dir: Path, layers: Sequence[Layer] = LAYERS) -> str:
     return pack_text(feature for layer in layers for feature in layer(source_dir))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Build the pack, write it, validate what was written; 1 if it has problems."""
+def source_and_output(
+    argv: Sequence[str] | None, default_output: Path, usage: str | None
+) -> tuple[Path, Path] | None:
+    """A builder's ``[SOURCE_DIR [OUTPUT]]`` arguments (sources default to
+    ``$VIGILMAR_ZONE_SOURCES``, then ``DEFAULT_SOURCES``); ``None`` after printing ``usage``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) > 2 or any(arg.startswith("-") for arg in args):
-        print(__doc__, file=sys.stderr)
-        return 2
+        print(usage, file=sys.stderr)
+        return None
     source_dir = Path(args[0] if args else os.environ.get("VIGILMAR_ZONE_SOURCES", DEFAULT_SOURCES))
-    output = Path(args[1]) if len(args) > 1 else default_pack_path()
+    return source_dir, Path(args[1]) if len(args) > 1 else default_output
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build the pack, write it, validate what was written; 1 if it has problems."""
+    paths = source_and_output(argv, default_pack_path(), __doc__)
+    if paths is None:
+        return 2
+    source_dir, output = paths
     text = build(source_dir)
     output.write_text(text, encoding="utf-8")
     zones, problems = check_pack(output)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from zones.build import DEFAULT_SOURCES
+from zones.build import source_and_output
 from zones.harbours import FORMAT, harbour_layer_path, parse_harbours
 from zones.layer_harbours import Harbour, world_harbours
 from zones.pack_writer import REGION, Box
@@ -67,12 +66,10 @@ def build_harbours(source_dir: Path, region: Box = REGION) -> bytes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the layer, write it, and read back what was written."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) > 2 or any(arg.startswith("-") for arg in args):
-        print(__doc__, file=sys.stderr)
+    paths = source_and_output(argv, harbour_layer_path(), __doc__)
+    if paths is None:
         return 2
-    source_dir = Path(args[0] if args else os.environ.get("VIGILMAR_ZONE_SOURCES", DEFAULT_SOURCES))
-    output = Path(args[1]) if len(args) > 1 else harbour_layer_path()
+    source_dir, output = paths
     data = build_harbours(source_dir)
     output.write_bytes(data)
     layer = parse_harbours(json.loads(gzip.decompress(output.read_bytes())))
