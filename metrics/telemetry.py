@@ -165,10 +165,17 @@ class Telemetry:
 
     def encounter_stats(self, stats: Any) -> None:
         """From a ``models.encounter.EncounterStats``: slow positions taken for comparison, and
-        those that came too late for their bucket, and (streaming) malformed messages on the
-        encounter topics (``messages_total{stage="encounter"}``)."""
+        those that came too late for their bucket, (streaming) malformed messages on the
+        encounter topics, close pair buckets inside learned anchorages and loitering messages
+        suppressed there (``messages_total{stage="encounter"}``)."""
         current = Counter(
-            {"compared": stats.movers, "late": stats.late, "malformed": stats.malformed}
+            {
+                "compared": stats.movers,
+                "late": stats.late,
+                "malformed": stats.malformed,
+                "anchored": stats.anchored,
+                "suppressed": stats.suppressed,
+            }
         )
         self.totals("encounter", current, lambda outcome, n: self.count("encounter", outcome, n))
 
