@@ -147,10 +147,8 @@ def sentence_start(line: str) -> int:
 
 def leading_time(prefix: str, zone: tzinfo = UTC) -> LeadingTime | None:
     """The time a line's ``prefix`` (its text before the first sentence) gives, or ``None``
-    when the prefix is not one time column followed by its separator (``,``, ``;``, a tab or
-    spaces): Unix seconds or milliseconds (9 to 13 digits), or ISO 8601 /
-    ``YYYY-MM-DD HH:MM:SS[.fff]`` with an optional ``Z``, ``UTC`` or ``+hh:mm``; a time without a
-    zone is read in ``zone``."""
+    when the prefix is not one time column (``time_column``) followed by its separator (``,``,
+    ``;``, a tab or spaces)."""
     stripped = prefix.rstrip(" \t")
     if not stripped:
         return None
@@ -160,7 +158,13 @@ def leading_time(prefix: str, zone: tzinfo = UTC) -> LeadingTime | None:
         text = stripped
     else:
         return None  # no separator between the column and the sentence
-    text = text.lstrip(" \t")
+    return time_column(text.lstrip(" \t"), zone)
+
+
+def time_column(text: str, zone: tzinfo = UTC) -> LeadingTime | None:
+    """The time one column gives — Unix seconds or milliseconds (9 to 13 digits), or ISO 8601 /
+    ``YYYY-MM-DD HH:MM:SS[.fff]`` with an optional ``Z``, ``UTC`` or ``+hh:mm``, a time without
+    a zone read in ``zone`` — or ``None`` when ``text`` is neither."""
     if _LEADING_EPOCH.fullmatch(text):
         value = float(text)
         return LeadingTime(
@@ -179,9 +183,8 @@ def leading_time(prefix: str, zone: tzinfo = UTC) -> LeadingTime | None:
         timestamp: float | None = moment.timestamp()
     except (ValueError, OverflowError):
         timestamp = None
-    return LeadingTime(
-        timestamp, Clock.LEADING_LOCAL if naive else Clock.LEADING_ZONED, text, naive
-    )
+    clock = Clock.LEADING_LOCAL if naive else Clock.LEADING_ZONED
+    return LeadingTime(timestamp, clock, text, naive)
 
 
 def _offset(text: str) -> tzinfo:
