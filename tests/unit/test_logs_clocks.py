@@ -18,7 +18,7 @@ from replay.readers_jsonl import read_aiscatcher
 
 G = "!AIVDM,1,1,,A,13prmQ?P001EOA4OC3h@u?vl20SR,0*7F"
 T = 1_668_046_497  # 2022-11-10T02:14:57Z
-RMC = "$GPRMC,021457.00,A,1829.1230,N,06605.0000,W,0.0,0.0,101122,,,A*7E"
+RMC = "$GPRMC,021457.00,A,1829.1230,N,06605.0000,W,0.0,0.0,101122,,,A*4F"
 
 
 class Decoded:
@@ -112,7 +112,7 @@ def test_a_header_is_tolerated_on_the_first_line_only() -> None:
 
 
 def test_rmc_and_zda_are_file_clocks() -> None:
-    zda = "$GPZDA,021500.00,10,11,2022,00,00*6F"
+    zda = "$GPZDA,021500.00,10,11,2022,00,00*63"
     decoder = decode([RMC, G, G, zda, G])
     times = [o.timestamp for o in outcomes(decoder) if isinstance(o, PositionReport)]
     assert times == [T, T, T + 3]
