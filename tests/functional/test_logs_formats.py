@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pyais import encode_dict
 
+from models.records import Failure
 from replay.cli import main
 from tests.factories import validate_alert
 from tests.nmea_tracks import PYSEAS, tag_block
@@ -110,40 +111,27 @@ def tag_blocked(fix: Fix) -> list[str]:
     return [tag_block("pyseas", fix.epoch) + sentence for sentence in sentences(fix)]
 
 
-def kplex_epoch(fix: Fix) -> list[str]:
-    return [f"{fix.epoch},{sentence}" for sentence in sentences(fix)]
+def iso_offset(epoch: int) -> str:
+    stamp = local(epoch, SHANGHAI, "%Y-%m-%dT%H:%M:%S.000%z")
+    return stamp[:-2] + ":" + stamp[-2:]  # +0800 -> +08:00
 
 
-def epoch_ms_semicolon(fix: Fix) -> list[str]:
-    return [f"{fix.epoch * 1000};{sentence}" for sentence in sentences(fix)]
+#: What each logger writes before a sentence received at ``epoch``.
+PREFIXES: dict[str, Callable[[int], str]] = {
+    "kplex-epoch": lambda epoch: f"{epoch},",
+    "epoch-ms-semicolon": lambda epoch: f"{epoch * 1000};",
+    "epoch-tab": lambda epoch: f"{epoch}\t",
+    "epoch-space": lambda epoch: f"{epoch} ",
+    "shanghai-local": lambda epoch: f"{local(epoch, SHANGHAI)}, ",
+    "oslo-local-millis": lambda epoch: f"{local(epoch, OSLO)}.000 ",
+    "iso-offset": lambda epoch: f"{iso_offset(epoch)}\t",
+    "iso-zulu": lambda epoch: f"{local(epoch, ZoneInfo('UTC'), '%Y-%m-%dT%H:%M:%SZ')},",
+}
 
 
-def epoch_tab(fix: Fix) -> list[str]:
-    return [f"{fix.epoch}\t{sentence}" for sentence in sentences(fix)]
-
-
-def epoch_space(fix: Fix) -> list[str]:
-    return [f"{fix.epoch} {sentence}" for sentence in sentences(fix)]
-
-
-def shanghai_local(fix: Fix) -> list[str]:
-    return [f"{local(fix.epoch, SHANGHAI)}, {sentence}" for sentence in sentences(fix)]
-
-
-def oslo_local_millis(fix: Fix) -> list[str]:
-    stamp = local(fix.epoch, OSLO) + ".000"
-    return [f"{stamp} {sentence}" for sentence in sentences(fix)]
-
-
-def iso_with_offset(fix: Fix) -> list[str]:
-    stamp = local(fix.epoch, SHANGHAI, "%Y-%m-%dT%H:%M:%S.000%z")
-    stamp = stamp[:-2] + ":" + stamp[-2:]  # +0800 -> +08:00
-    return [f"{stamp}\t{sentence}" for sentence in sentences(fix)]
-
-
-def iso_zulu(fix: Fix) -> list[str]:
-    stamp = local(fix.epoch, ZoneInfo("UTC"), "%Y-%m-%dT%H:%M:%SZ")
-    return [f"{stamp},{sentence}" for sentence in sentences(fix)]
+def prefixed(name: str) -> Callable[[Fix], list[str]]:
+    prefix = PREFIXES[name]
+    return lambda fix: [prefix(fix.epoch) + sentence for sentence in sentences(fix)]
 
 
 def avnav_rmc(fix: Fix) -> list[str]:
@@ -181,24 +169,26 @@ class Shape:
 
 
 SHAPES = [
-    Shape("kplex-epoch", kplex_epoch, "epoch,AIS_Sentences", clock="leading epoch column"),
-    Shape("epoch-ms-semicolon", epoch_ms_semicolon, clock="leading epoch column"),
-    Shape("epoch-tab", epoch_tab, "epoch\tAIS_Sentences", clock="leading epoch column"),
-    Shape("epoch-space", epoch_space, clock="leading epoch column"),
+    Shape(
+        "kplex-epoch", prefixed("kplex-epoch"), "epoch,AIS_Sentences", clock="leading epoch column"
+    ),
+    Shape("epoch-ms-semicolon", prefixed("epoch-ms-semicolon"), clock="leading epoch column"),
+    Shape("epoch-tab", prefixed("epoch-tab"), "epoch\tAIS_Sentences", clock="leading epoch column"),
+    Shape("epoch-space", prefixed("epoch-space"), clock="leading epoch column"),
     Shape(
         "shanghai-local",
-        shanghai_local,
+        prefixed("shanghai-local"),
         args=("--timezone", "Asia/Shanghai"),
         clock="leading local date-time (read as Asia/Shanghai)",
     ),
     Shape(
         "oslo-local-millis",
-        oslo_local_millis,
+        prefixed("oslo-local-millis"),
         args=("--timezone", "Europe/Oslo"),
         clock="leading local date-time (read as Europe/Oslo)",
     ),
-    Shape("iso-offset", iso_with_offset, clock="leading date-time with its zone"),
-    Shape("iso-zulu", iso_zulu, clock="leading date-time with its zone"),
+    Shape("iso-offset", prefixed("iso-offset"), clock="leading date-time with its zone"),
+    Shape("iso-zulu", prefixed("iso-zulu"), clock="leading date-time with its zone"),
     Shape("avnav-rmc", avnav_rmc, clock="$xxRMC lines (own-ship GPS)"),
     Shape("zda-clock", zda_clock, clock="$xxZDA lines"),
     Shape("aiscatcher-json", aiscatcher, clock="AIS-catcher rxtime"),
@@ -339,3 +329,82 @@ def test_position_csvs_under_their_usual_column_names_replay(
     assert counts["untimed"] == 0
     assert f"{path}: time column {len(FIXES):,}\n" in run.err
     assert {alert["type"] for alert in run.alerts} >= {"dark_period", "loitering"}
+
+
+# --- a real receiver's 10,000 lines in every shape ---------------------------------------------
+
+LISTENER = Path(__file__).resolve().parents[2] / "replay" / "samples"
+LISTENER = LISTENER / "2022-11-10-worldwide.gfw-ais-listener.nmea"
+
+
+def listener_lines() -> list[tuple[int, str]]:
+    """The GFW listener sample's sentences with their receive times (a fragment without a
+    ``c:`` of its own takes its first part's), its tag blocks taken off."""
+    found: list[tuple[int, str]] = []
+    last = 0
+    for line in LISTENER.read_text().splitlines():
+        tag, _, sentence = line[1:].partition("\\")
+        for field in tag.split("*")[0].split(","):
+            if field.startswith("c:"):
+                last = int(field[2:])
+        found.append((last, sentence))
+    return found
+
+
+def as_shape(lines: list[tuple[int, str]], name: str) -> list[str]:
+    """The listener's lines as another logger would have written them."""
+    out: list[str] = []
+    pending: list[str] = []
+    clock = 0
+    for epoch, sentence in lines:
+        if name == "aiscatcher-json":
+            pending.append(sentence)
+            fields = sentence.split(",")
+            if fields[1] == fields[2]:  # the last part: one object per message
+                out.extend(aiscatcher_object(epoch, pending))
+                pending = []
+        elif name in ("avnav-rmc", "zda-clock"):
+            if epoch != clock:
+                out.append(rmc(epoch) if name == "avnav-rmc" else zda(epoch))
+                clock = epoch
+            out.append(sentence)
+        else:
+            out.append(PREFIXES[name](epoch) + sentence)
+    return out
+
+
+def aiscatcher_object(epoch: int, sentences_: list[str]) -> list[str]:
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    document = {"class": "AIS", "rxtime": f"{moment:%Y%m%d%H%M%S}", "nmea": sentences_}
+    return [json.dumps(document, separators=(",", ":"))]
+
+
+@pytest.fixture(scope="module")
+def listener_baseline() -> dict[str, int]:
+    from replay.cli import decode_items
+    from replay.readers import Reader
+
+    outcomes = list(decode_items(iter(Reader([LISTENER]))))
+    failed = sum(1 for outcome in outcomes if isinstance(outcome, Failure))
+    return {"decoded": len(outcomes) - failed, "failed": failed}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda shape: shape.name)
+def test_a_real_receivers_log_in_each_shape_decodes_as_its_tag_blocked_original(
+    shape: Shape, listener_baseline: dict[str, int], tmp_path: Path
+) -> None:
+    from replay.cli import decode_items
+    from replay.readers import Reader
+
+    path = tmp_path / f"{shape.name}.log"
+    lines = as_shape(listener_lines(), shape.name)
+    path.write_text("\n".join([shape.header, *lines] if shape.header else lines) + "\n")
+    zone = ZoneInfo(shape.args[1]) if shape.args else ZoneInfo("UTC")
+    outcomes = list(decode_items(iter(Reader([path], timezone=zone)), zone))
+    failed = [outcome for outcome in outcomes if isinstance(outcome, Failure)]
+    decoded = [outcome for outcome in outcomes if not isinstance(outcome, Failure)]
+    messages = len(outcomes)
+    assert len(failed) <= listener_baseline["failed"] + 0.01 * messages, failed[:5]
+    assert len(decoded) >= 0.99 * listener_baseline["decoded"]
+    untimed = [outcome for outcome in decoded if outcome.timestamp is None]
+    assert len(untimed) <= 0.01 * messages
