@@ -1,5 +1,6 @@
 # Two entry points that work on a fresh machine with only Python 3.11:
-#   make demo   - replay the real AIS samples shipped in replay/samples and print the alerts
+#   make demo   - replay the real AIS samples shipped in replay/samples: the top alerts, the
+#                 summary, and the JSON Lines and HTML report written under demo-out/
 #   make test   - lint, type-check and run the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/vigilmar replay replay/samples
+demo: $(STAMP) | demo-out
+	$(BIN)/vigilmar replay replay/samples --top 10 --out demo-out/alerts.jsonl --report demo-out/report.html
+
+demo-out:
+	mkdir -p demo-out
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,4 +41,4 @@ precision: $(STAMP)
 	$(BIN)/python -m benchmarks.precision
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

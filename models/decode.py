@@ -5,18 +5,27 @@ outcome — a decoded record or a ``Failure`` with a reason — so that
 ``decoded + failed == messages`` always holds. Lines that carry no AIS message (blank lines,
 comments, ``$PGHP``/``ZDA`` time sentences, receiver alarms) are counted under ``ignored``.
 
-Times: a sentence's own time (tag block ``c:``, trailing epoch column) wins; then the receive
-time given with the line (Kafka record or feeder clock); then the latest time seen earlier in the
-same source (a ``$PGHP`` or ``ZDA`` line, or a previous sentence) — counted as ``inherited``; with
-none of these the report has no time (``untimed``) and cannot be tracked.
+Times: a sentence's own time (tag block ``c:``, trailing epoch column, then the line's leading
+time column) wins; then the receive time given with the line (Kafka record or feeder clock), which
+also wins over a leading time that names no zone (the feeder read it in the zone it was told);
+then the latest time seen earlier in the same source (a ``$PGHP``, ``ZDA`` or ``RMC`` line, or a
+previous sentence) — counted as ``inherited``; with none of these the report has no time
+(``untimed``) and cannot be tracked. ``DecodeStats.clocks`` counts, per source, the sentences
+each clock timed.
+
+Text before a line's first sentence must be one leading time column (``1668046497,!AIVDM...``,
+``2024-03-01 12:00:00, !AIVDM...``); anything else fails the whole line, once, as
+``unknown_prefix``. The first line of a source may be a header (``epoch,AIS_Sentences``): it is
+counted under ``ignored`` as ``header``.
 
 Implausible times (outside the decoder's ``TimeWindow``, NaN, infinite):
 
 * a sentence whose own time is not plausible, or whose tag block ``c:`` is not a number, fails as
-  ``bad_time`` — it is never decoded with that time, nor with an inherited one;
-* a ``$PGHP`` or ``ZDA`` line whose time fields are filled in but give no plausible time does not
-  become its source's clock; it is counted under ``ignored`` as ``bad_clock`` (it is not an AIS
-  message, so it is not a failure);
+  ``bad_time`` — it is never decoded with that time, nor with an inherited one; a line whose
+  leading time column is not plausible (or no date, as month 13) fails once, whole, likewise;
+* a ``$PGHP``, ``ZDA`` or ``RMC`` line whose time fields are filled in but give no plausible time
+  does not become its source's clock; it is counted under ``ignored`` as ``bad_clock`` (it is
+  not an AIS message, so it is not a failure);
 * a receive time given with the line (``InputLine.received``) outside the window is not used.
 
 Multipart messages are assembled per source, in the order the fragments arrive. All parts must
@@ -35,15 +44,20 @@ import math
 import sys
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 
 from models.nmea import (
+    Clock,
+    LeadingTime,
     Sentence,
     TagBlock,
     checksum_ok,
     clock_claimed,
-    pghp_time,
+    clock_of,
+    is_header,
+    leading_time,
+    sentence_start,
     split_line,
-    zda_time,
 )
 from models.normalise import MIN_BITS, TRACKED_TYPES, other_message, to_record
 from models.records import (
@@ -118,6 +132,9 @@ class _Source:
 
     sentences: int = 0
     last_time: float | None = None
+    last_clock: str = Clock.NONE  # which clock gave ``last_time``
+    clocks: Counter[str] = field(default_factory=Counter)  # AIS sentences timed, by clock
+    fresh: bool = True  # no line of it read yet (its first may be a header)
     groups: OrderedDict[_Key, _Group] = field(default_factory=OrderedDict)
     due_count: int = _NEVER  # a sentence count above this may expire the oldest group
     due_time: float = math.inf  # an event time above this may expire the oldest group
@@ -136,6 +153,9 @@ class DecodeStats:
     ignored: Counter[str] = field(default_factory=Counter)  # by kind of line
     inherited: int = 0  # sentences whose time came from an earlier line of their source
     untimed: int = 0  # decoded messages with no time at all
+    #: Per source, its AIS sentences by the clock that timed them (``Clock`` values; a leading
+    #: local time says the zone it was read in).
+    clocks: dict[str, Counter[str]] = field(default_factory=dict)
 
     @property
     def decoded_total(self) -> int:
@@ -162,8 +182,11 @@ class Decoder:
         *,
         time_window: TimeWindow = PLAUSIBLE,
         multipart_seconds: float = MULTIPART_SECONDS,
+        timezone: tzinfo = UTC,
     ) -> None:
         self.stats = DecodeStats()
+        self.timezone = timezone
+        self._local_clock = f"{Clock.LEADING_LOCAL} (read as {timezone})"
         self.time_window = time_window
         self._window = multipart_window
         self._max_age = multipart_seconds
@@ -192,11 +215,51 @@ class Decoder:
         source = self._sources.get(line.source)
         if source is None:
             source = self._sources[line.source] = _Source()
+            stats.clocks[line.source] = source.clocks
+        fresh, source.fresh = source.fresh, False
+        lead: tuple[float, str] | None = None
+        if text[0] not in "!$\\":
+            start = sentence_start(text)
+            if start < 0:
+                if fresh and is_header(text):
+                    stats.ignored["header"] += 1
+                    return
+            else:
+                found = leading_time(text[:start], self.timezone)
+                if (
+                    found is None
+                    or found.timestamp is None
+                    or found.timestamp not in self.time_window
+                ):
+                    self._bad_prefix(out, found, text, line, start)
+                    return
+                text = text[start:]
+                if not (found.naive and line.received is not None):
+                    lead = found.timestamp, self._local_clock if found.naive else found.clock
         sentences, leftover = split_line(text)
         if leftover:
             self._fail(out, FailureReason.MALFORMED, leftover, line, "no NMEA sentence here")
         for sentence in sentences:
-            self._sentence(sentence, line, source, out)
+            self._sentence(sentence, line, source, out, lead)
+
+    def _bad_prefix(
+        self, out: list[Outcome], found: LeadingTime | None, text: str, line: InputLine, start: int
+    ) -> None:
+        """A line whose text before its first sentence is no time column, or no plausible time:
+        one failure for the whole line."""
+        if found is None:
+            shown = text[:start].strip()[:40]
+            detail = f"text {shown!r} before the first sentence is not a time column"
+            self._fail(out, FailureReason.UNKNOWN_PREFIX, text, line, detail)
+            return
+        window = self.time_window
+        detail = f"leading time {found.text!r} is " + (
+            "no date and time"
+            if found.timestamp is None
+            else f"not a receive time between {iso_utc(window.earliest)} and "
+            f"{iso_utc(window.latest)}"
+        )
+        self._fail(out, FailureReason.BAD_TIME, text, line, detail)
 
     def flush(self, out: list[Outcome]) -> None:
         """End of input: every unfinished multipart message fails as incomplete."""
@@ -216,7 +279,12 @@ class Decoder:
     # -- sentences ----------------------------------------------------------------------------
 
     def _sentence(
-        self, sentence: Sentence, line: InputLine, source: _Source, out: list[Outcome]
+        self,
+        sentence: Sentence,
+        line: InputLine,
+        source: _Source,
+        out: list[Outcome],
+        lead: tuple[float, str] | None = None,
     ) -> None:
         text = sentence.text
         fields = text[1:-3].split(",")
@@ -235,16 +303,19 @@ class Decoder:
         # The sentence's own time must be plausible; without one, the line's or the source's.
         tag = sentence.tag
         own = None if tag is None else tag.timestamp
+        clock: str = Clock.TAG_BLOCK
         if own is None:
-            own = sentence.trailing_time
+            own, clock = sentence.trailing_time, Clock.TRAILING
         if own is None:
             if tag is not None and tag.time_text:  # a c: that is not a number
                 self._bad_time(out, sentence, None, line)
                 return
+            if lead is not None:
+                own, clock = lead
         elif not self._earliest <= own <= self._latest:
             self._bad_time(out, sentence, own, line)
             return
-        timestamp = self._time_of(own, line, source)
+        timestamp = self._time_of(own, clock, line, source)
         if timestamp is not None and timestamp > source.due_time:
             self._expire(out, source, line.source, timestamp, tag)
         _, total_s, part_s, seq, channel, payload, fill_s = fields
@@ -259,16 +330,21 @@ class Decoder:
             source, key, tag, total, int(part_s), payload, fill, timestamp, text, line, out
         )
 
-    def _time_of(self, own: float | None, line: InputLine, source: _Source) -> float | None:
+    def _time_of(
+        self, own: float | None, clock: str, line: InputLine, source: _Source
+    ) -> float | None:
         if own is not None:
-            source.last_time = own
+            source.last_time, source.last_clock = own, clock
+            source.clocks[clock] += 1
             return own
         received = line.received
         if received is not None and self._earliest <= received <= self._latest:
+            source.clocks[Clock.RECEIVED] += 1
             return received
         inherited = source.last_time
         if inherited is not None:
             self.stats.inherited += 1
+        source.clocks[source.last_clock] += 1  # Clock.NONE while it has none
         return inherited
 
     def _bad_time(
@@ -289,17 +365,15 @@ class Decoder:
 
     def _other_sentence(self, fields: list[str], source: _Source) -> None:
         """A non-AIS sentence: take the plausible time it gives, if any, and count it."""
-        name = fields[0]
         ignored = self.stats.ignored
-        if name == "PGHP":
-            timestamp, kind = pghp_time(fields), "pghp"
-        elif name.endswith("ZDA"):
-            timestamp, kind = zda_time(fields), "zda"
-        else:
+        found = clock_of(fields)
+        if found is None:
             ignored["other_nmea"] += 1
             return
+        timestamp, clock = found
+        kind = fields[0].lower() if clock is Clock.PGHP else fields[0][2:].lower()
         if timestamp is not None and self._earliest <= timestamp <= self._latest:
-            source.last_time = timestamp
+            source.last_time, source.last_clock = timestamp, clock
         elif clock_claimed(fields):
             kind = "bad_clock"  # a clock line that gives no plausible time: not the clock
         ignored[kind] += 1

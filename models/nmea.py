@@ -5,7 +5,12 @@ A line from a receiver log may carry, besides the AIS sentence itself:
 * an NMEA 4 tag block before it, ``\\s:station,c:1668046497,g:1-2-7218*hh\\`` (source, receive
   time in Unix seconds or milliseconds, and the group of a multipart message);
 * a trailing epoch column after the checksum, ``...,0*51,1327992119173`` (exactEarth, USCG);
-* nothing at all, with the time given by a preceding ``$PGHP`` (Gatehouse) or ``$xxZDA`` sentence.
+* a leading time column before the first sentence, ``1668046497,!AIVDM...`` (kplex and shore
+  loggers: Unix seconds or milliseconds) or ``2024-03-01 12:00:00.250, !AIVDM...`` (ISO 8601, with
+  or without a zone; a naive time is local to the zone the caller names), separated by ``,``,
+  ``;``, a tab or spaces;
+* nothing at all, with the time given by a preceding ``$PGHP`` (Gatehouse), ``$xxZDA`` or
+  ``$xxRMC`` (the own ship's GPS, as avnav and OpenCPN log it) sentence.
 
 Several sentences may stand on one line. This module only cuts text; it never decodes payloads.
 
@@ -18,7 +23,11 @@ infinity from a 400-digit ``c:``) comes back as that number.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.records import PLAUSIBLE, TimeWindow
 
@@ -34,6 +43,33 @@ _HEX_PAIRS = {
     for high in "0123456789ABCDEFabcdef"
     for low in "0123456789ABCDEFabcdef"
 }
+
+
+class Clock(StrEnum):
+    """Where a sentence's receive time came from: what the replay summary counts per file."""
+
+    TAG_BLOCK = "tag block c:"
+    TRAILING = "trailing epoch column"
+    LEADING_EPOCH = "leading epoch column"
+    LEADING_ZONED = "leading date-time with its zone"
+    LEADING_LOCAL = "leading local date-time"  # the summary names the zone assumed
+    PGHP = "$PGHP lines"
+    ZDA = "$xxZDA lines"
+    RMC = "$xxRMC lines (own-ship GPS)"
+    RECEIVED = "receive time given with the line"
+    NONE = "no time"
+
+
+#: Where an NMEA sentence or a tag block can start: text before the first of these is a prefix.
+SENTENCE_STARTS = "!$\\"
+
+_LEADING_EPOCH = re.compile(r"[0-9]{9,13}(?:\.[0-9]{1,6})?")
+_LEADING_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]{1,9}))?"
+    r" ?(Z|UTC|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+#: A header row of a logger's CSV (``epoch,AIS_Sentences``): two or more names, no sentence.
+_HEADER = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]*(?:[,;\t][A-Za-z_][A-Za-z0-9_ ]*)+")
 
 
 def ascii_digits(text: str) -> bool:
@@ -69,6 +105,102 @@ def parse_epoch(text: str) -> float | None:
     if value > _MILLISECONDS_ABOVE:
         value /= 1000.0
     return value
+
+
+def time_zone(name: str) -> tzinfo:
+    """The IANA time zone ``name`` (``Europe/Oslo``, ``America/Puerto_Rico``, ``UTC``).
+
+    Raises ``ValueError`` naming it when the system's zone database does not know it."""
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as UTC, Europe/Oslo or "
+            "America/Puerto_Rico"
+        ) from err
+
+
+@dataclass(frozen=True, slots=True)
+class LeadingTime:
+    """The time column in front of a line's first sentence.
+
+    ``timestamp`` is ``None`` when the column is shaped like a time but is none (month 13, an
+    offset of 30 hours); ``naive`` when it named no zone and was read in the caller's."""
+
+    timestamp: float | None
+    clock: Clock
+    text: str
+    naive: bool = False
+
+
+def sentence_start(line: str) -> int:
+    """Index of the first ``!``, ``$`` or ``\\`` in ``line``, or -1."""
+    best = -1
+    for marker in SENTENCE_STARTS:
+        found = line.find(marker, 0, best if best >= 0 else len(line))
+        if found >= 0:
+            best = found
+    return best
+
+
+def leading_time(prefix: str, zone: tzinfo = UTC) -> LeadingTime | None:
+    """The time a line's ``prefix`` (its text before the first sentence) gives, or ``None``
+    when the prefix is not one time column (``time_column``) followed by its separator (``,``,
+    ``;``, a tab or spaces)."""
+    stripped = prefix.rstrip(" \t")
+    if not stripped:
+        return None
+    if stripped[-1] in ",;":
+        text = stripped[:-1].rstrip(" \t")
+    elif len(stripped) < len(prefix):  # the column ended in whitespace
+        text = stripped
+    else:
+        return None  # no separator between the column and the sentence
+    return time_column(text.lstrip(" \t"), zone)
+
+
+def time_column(text: str, zone: tzinfo = UTC) -> LeadingTime | None:
+    """The time one column gives — Unix seconds or milliseconds (9 to 13 digits), or ISO 8601 /
+    ``YYYY-MM-DD HH:MM:SS[.fff]`` with an optional ``Z``, ``UTC`` or ``+hh:mm``, a time without
+    a zone read in ``zone`` — or ``None`` when ``text`` is neither."""
+    if _LEADING_EPOCH.fullmatch(text):
+        value = float(text)
+        return LeadingTime(
+            value / 1000.0 if value > _MILLISECONDS_ABOVE else value, Clock.LEADING_EPOCH, text
+        )
+    match = _LEADING_TIME.fullmatch(text)
+    if match is None:
+        return None
+    *fields, fraction, offset = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    naive = offset is None
+    try:
+        moment_zone = zone if naive else _offset(offset)
+        year, month, day, hour, minute, second = (int(f) for f in fields)
+        moment = datetime(year, month, day, hour, minute, second, micros, tzinfo=moment_zone)
+        timestamp: float | None = moment.timestamp()
+    except (ValueError, OverflowError):
+        timestamp = None
+    clock = Clock.LEADING_LOCAL if naive else Clock.LEADING_ZONED
+    return LeadingTime(timestamp, clock, text, naive)
+
+
+def _offset(text: str) -> tzinfo:
+    if text in ("Z", "UTC"):
+        return UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or "0")
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"UTC offset {text} out of range")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if text[0] == "-" else delta)
+
+
+def is_header(line: str) -> bool:
+    """True when ``line`` looks like the header row of a logger's CSV (``epoch,AIS_Sentences``)."""
+    return line.isascii() and _HEADER.fullmatch(line.strip()) is not None
 
 
 def parse_tag_block(body: str) -> TagBlock:
@@ -215,39 +347,75 @@ def zda_time(fields: list[str]) -> float | None:
     return calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) + second
 
 
+def rmc_time(fields: list[str]) -> float | None:
+    """UTC time of a ``$xxRMC,hhmmss.ss,A,lat,N,lon,W,sog,cog,ddmmyy,...`` sentence (the own
+    ship's GPS), or ``None`` when its time and date fields do not read as one. Two-digit years
+    are 1980-2079 (GPS time begins in 1980)."""
+    if len(fields) < 10 or len(fields[9]) != 6 or not ascii_digits(fields[9]):
+        return None
+    date = fields[9]
+    day, month, short = int(date[0:2]), int(date[2:4]), int(date[4:6])
+    year = short + (1900 if short >= 80 else 2000)
+    return zda_time([fields[0], fields[1], f"{day:02d}", f"{month:02d}", str(year)])
+
+
 def clock_claimed(fields: list[str]) -> bool:
-    """True when a ``$PGHP``/``ZDA`` sentence has its time fields filled in, whether or not they
-    hold a time (a receiver without a fix sends ``$GPZDA,,,,,,``: that claims nothing)."""
+    """True when a ``$PGHP``/``ZDA``/``RMC`` sentence has its time fields filled in, whether or
+    not they hold a time (a receiver without a fix sends ``$GPZDA,,,,,,``: that claims
+    nothing)."""
     if fields[0] == "PGHP":
         return len(fields) > 2 and fields[1] == "1" and fields[2] != ""
+    if fields[0].endswith("RMC"):
+        return len(fields) > 9 and (fields[1] != "" or fields[9] != "")
     return len(fields) > 1 and fields[1] != ""
+
+
+def clock_of(fields: list[str]) -> tuple[float | None, Clock] | None:
+    """The time a non-AIS sentence gives and which clock it is, or ``None`` for a sentence that
+    is no clock (``fields``: the sentence between ``$`` and ``*`` split on commas)."""
+    name = fields[0]
+    if name == "PGHP":
+        return pghp_time(fields), Clock.PGHP
+    if len(name) == 5 and name.endswith("ZDA"):
+        return zda_time(fields), Clock.ZDA
+    if len(name) == 5 and name.endswith("RMC"):
+        return rmc_time(fields), Clock.RMC
+    return None
 
 
 class LineClock:
     """The event time of whole lines, by the decoder's rules, for an edge that must stamp each
     line it forwards (the feeder puts it in the Kafka record timestamp).
 
-    A line's own time (tag block ``c:``, trailing epoch, or the time a ``$PGHP``/``ZDA`` line
-    gives) wins; otherwise the latest time seen earlier; ``None`` before any time was seen.
-    A time outside ``window`` is not a time: the line gets the latest earlier one.
+    A line's own time (tag block ``c:``, trailing epoch, its leading time column — a naive one
+    read in ``zone`` — or the time a ``$PGHP``/``ZDA``/``RMC`` line gives) wins; otherwise the
+    latest time seen earlier; ``None`` before any time was seen. A time outside ``window`` is
+    not a time: the line gets the latest earlier one.
     """
 
-    def __init__(self, window: TimeWindow = PLAUSIBLE) -> None:
+    def __init__(self, window: TimeWindow = PLAUSIBLE, zone: tzinfo = UTC) -> None:
         self.last: float | None = None
         self.window = window
+        self.zone = zone
 
     def time_of(self, line: str) -> float | None:
-        sentences, _ = split_line(line.strip())
+        line = line.strip()
+        start = sentence_start(line)
+        lead: float | None = None
+        if start > 0:
+            found = leading_time(line[:start], self.zone)
+            lead = None if found is None else found.timestamp
+            line = line[start:]
+        sentences, _ = split_line(line)
         for sentence in sentences:
             own = sentence.tag.timestamp if sentence.tag is not None else None
             if own is None:
                 own = sentence.trailing_time
+            if own is None:
+                own = lead
             if own is None and sentence.text.startswith("$"):
-                fields = sentence.text[1:-3].split(",")
-                if fields[0] == "PGHP":
-                    own = pghp_time(fields)
-                elif fields[0].endswith("ZDA"):
-                    own = zda_time(fields)
+                clock = clock_of(sentence.text[1:-3].split(","))
+                own = None if clock is None else clock[0]
             if own is not None and own in self.window:
                 self.last = own
                 return own

@@ -33,6 +33,7 @@ class FailureReason(StrEnum):
 
     BAD_CHECKSUM = "bad_checksum"
     MALFORMED = "malformed"  # not an AIS sentence at all, or fields missing
+    UNKNOWN_PREFIX = "unknown_prefix"  # text before a line's first sentence that is no time
     ORPHAN_FRAGMENT = "orphan_fragment"  # a later part of a multipart message without its start
     INCOMPLETE_MULTIPART = "incomplete_multipart"  # parts missing when the group expired
     UNSUPPORTED_TYPE = "unsupported_type"  # message type outside 1..27

@@ -2,11 +2,12 @@
 
 vigilmar replay INPUT... [--zones FILE]... [--no-default-zones] [--config FILE]
                          [--out FILE] [--format jsonl|geojson|csv] [--failures FILE]
-vigilmar decode INPUT...
+                         [--timezone ZONE] [--top N]
+vigilmar decode INPUT... [--timezone ZONE]
 vigilmar zones check FILE...
 vigilmar zones list [--zones FILE]... [--no-default-zones]
 vigilmar worker [--loglevel LEVEL]          (settings from VIGILMAR_* variables)
-vigilmar feed SOURCE [--speed X]            (udp://HOST:PORT, tcp://HOST:PORT or a file)
+vigilmar feed SOURCE [--speed X] [--timezone ZONE]   (udp://HOST:PORT, tcp://HOST:PORT or a file)
 vigilmar up [--sample FILE] [--speed X]     (broker, worker and feeder on this machine)
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import IO
 
@@ -24,14 +27,16 @@ from metrics.telemetry import MetricsServer, Telemetry
 from models.config import Config, ConfigError, load_config
 from models.decode import Decoder
 from models.engine import Engine
+from models.nmea import time_zone
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
 from models.vessel_risk import VesselRisk
+from replay.demo import TopAlerts, write_top
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
 from replay.report import ReportingSink
-from replay.runner import ReplayRunner, write_summary
+from replay.runner import ReplayRunner, ReplaySummary, write_summary
 from replay.sinks import FORMATS, VesselRiskSink, dumps, make_sink
 from streams.settings import Settings
 from zones.catalogue import load_catalogue
@@ -79,9 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         "replay",
         help="run the engine over historical AIS files and write the alerts",
         description=(
-            "Replay NMEA logs (tag blocks, $PGHP, epoch columns), MarineCadastre CSV, position "
-            "CSV or JSON Lines — plain, .gz, .bz2 or .zip; files, directories or globs — through "
-            "the engine. Alerts go to stdout (or --out), a summary to stderr."
+            "Replay NMEA logs (tag blocks, leading or trailing time columns, $PGHP/ZDA/RMC "
+            "clocks), AIS-catcher JSON, MarineCadastre CSV, position CSV or JSON Lines — plain, "
+            ".gz, .bz2 or .zip; files, directories or globs — through the engine. Alerts go to "
+            "stdout (or --out), a summary to stderr."
         ),
     )
     replay.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory, glob or -")
@@ -120,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay CSV and JSON Lines records in file order instead of sorting each file by "
         "time (NMEA logs always keep their order)",
     )
+    _timezone_option(replay)
+    replay.add_argument(
+        "--top",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="also print the N highest-scoring alert episodes as a table on stderr",
+    )
     replay.set_defaults(run=run_replay)
 
     decode = commands.add_parser(
@@ -129,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "failed messages are printed as objects with a 'failure' reason.",
     )
     decode.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory, glob or -")
+    _timezone_option(decode)
     decode.set_defaults(run=run_decode)
 
     worker = commands.add_parser(
@@ -149,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("source", metavar="SOURCE", help="udp://HOST:PORT, tcp://HOST:PORT or FILE")
     feed.add_argument("--speed", type=float, help="keep the file's original pacing, X times faster")
     feed.add_argument("--broker", help="bootstrap servers (default: $VIGILMAR_BROKER)")
+    _timezone_option(feed)
     feed.set_defaults(run=run_feed)
 
     up = commands.add_parser(
@@ -195,6 +211,31 @@ def _zone_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _timezone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timezone",
+        type=_zone,
+        default=UTC,
+        metavar="ZONE",
+        help="IANA time zone of times written without one (a leading '2024-03-01 12:00:00' "
+        "column, a positions CSV's naive times): Europe/Oslo, America/Puerto_Rico ... "
+        "(default UTC)",
+    )
+
+
+def _zone(text: str) -> tzinfo:
+    try:
+        return time_zone(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
 def load_zones(args: argparse.Namespace) -> ZoneIndex:
     return load_catalogue(args.zones, include_default=not args.no_default_zones)
 
@@ -211,7 +252,7 @@ def run_replay(args: argparse.Namespace) -> int:
     )
     config = load_config(args.config) if args.config else Config()
     engine = Engine(config, load_zones(args))
-    reader = Reader(args.inputs, sort_records=not args.keep_order)
+    reader = Reader(args.inputs, sort_records=not args.keep_order, timezone=args.timezone)
     with contextlib.ExitStack() as stack:
         out = _open_output(args.out, stack)
         failures = _open_output(args.failures, stack) if args.failures else None
@@ -231,13 +272,15 @@ def run_replay(args: argparse.Namespace) -> int:
         vessels = None
         if args.vessels:
             vessels = VesselRiskSink(report or sink, VesselRisk(config.vessel_risk))
+        top = TopAlerts(vessels or report or sink) if args.top else None
         runner = ReplayRunner(
             engine,
-            vessels or report or sink,
+            top or vessels or report or sink,
             on_failure=on_failure,
             telemetry=telemetry,
             on_records=report.tracks.observe if report else None,
             formats=reader.formats,
+            timezone=args.timezone,
         )
         show = not args.no_progress and sys.stderr.isatty()
         with progress_bar(reader.total_bytes, enabled=show) as progress:
@@ -245,23 +288,43 @@ def run_replay(args: argparse.Namespace) -> int:
         sink.close()
     summary.files = [str(name) for name in reader.files]
     summary.skipped = [skipped.name for skipped in reader.skipped]
+    wrote, unwritten = _save_outputs(args, sink.count, report, vessels, summary, engine)
+    if top is not None:
+        write_top(top, args.top, sys.stderr, shutil.get_terminal_size((120, 24)).columns)
+    write_summary(summary, sys.stderr)
+    for line in wrote:
+        print(line, file=sys.stderr)
+    if unwritten:
+        raise CliError("; ".join(unwritten))
+    return EXIT_INCOMPLETE if summary.incomplete else 0
+
+
+def _save_outputs(
+    args: argparse.Namespace,
+    alerts: int,
+    report: ReportingSink | None,
+    vessels: VesselRiskSink | None,
+    summary: ReplaySummary,
+    engine: Engine,
+) -> tuple[list[str], list[str]]:
+    """Write the report and the vessel summaries; say what was written where, and what not."""
+    wrote: list[str] = []
     unwritten: list[str] = []
+    if args.out is not None:
+        wrote.append(f"alerts: {alerts:,} written to {args.out}")
     if report is not None:
         try:
             report.save(args.report, summary, engine.zones)
-            print(f"report: {args.report}", file=sys.stderr)
+            wrote.append(f"report: {args.report}")
         except OSError as err:
             unwritten.append(f"cannot write {args.report}: {err.strerror}")
     if vessels is not None:
         try:
             written = vessels.save(args.vessels)
-            print(f"vessels: {written:,} written to {args.vessels}", file=sys.stderr)
+            wrote.append(f"vessels: {written:,} written to {args.vessels}")
         except OSError as err:
             unwritten.append(f"cannot write {args.vessels}: {err.strerror}")
-    write_summary(summary, sys.stderr)
-    if unwritten:
-        raise CliError("; ".join(unwritten))
-    return EXIT_INCOMPLETE if summary.incomplete else 0
+    return wrote, unwritten
 
 
 def check_outputs(*options: tuple[str, Path | None]) -> None:
@@ -314,10 +377,10 @@ def run_decode(args: argparse.Namespace) -> int:
     is printed like any other, and named on stderr)."""
     from models.records import FailureReason
 
-    reader = Reader(args.inputs)
+    reader = Reader(args.inputs, timezone=args.timezone)
     out = sys.stdout
     incomplete = 0
-    for outcome in decode_items(iter(reader)):
+    for outcome in decode_items(iter(reader), args.timezone):
         out.write(dumps(outcome_to_dict(outcome)) + "\n")
         if isinstance(outcome, Failure) and outcome.reason is FailureReason.TRUNCATED_INPUT:
             incomplete += 1
@@ -325,9 +388,10 @@ def run_decode(args: argparse.Namespace) -> int:
     return EXIT_INCOMPLETE if incomplete else 0
 
 
-def decode_items(items: Iterator[InputLine | Outcome]) -> Iterator[Outcome]:
-    """Lines through the decoder; records that came decoded pass as they are."""
-    decoder = Decoder()
+def decode_items(items: Iterator[InputLine | Outcome], timezone: tzinfo = UTC) -> Iterator[Outcome]:
+    """Lines through the decoder (naive leading times read in ``timezone``); records that came
+    decoded pass as they are."""
+    decoder = Decoder(timezone=timezone)
     outcomes: list[Outcome] = []
     for item in items:
         if isinstance(item, InputLine):
@@ -389,7 +453,9 @@ def run_feed(args: argparse.Namespace) -> int:
             stack.callback(server.stop)
         telemetry.set_ready(True)
         try:
-            stats = asyncio.run(feed(settings, args.source, args.speed, telemetry))
+            stats = asyncio.run(
+                feed(settings, args.source, args.speed, telemetry, zone=args.timezone)
+            )
         except KeyboardInterrupt:
             return 130
     print(stats.summary(), file=sys.stderr)

@@ -4,7 +4,10 @@
 content (never from its name), opens gzip/bzip2/xz/zip by magic bytes, and yields:
 
 * for NMEA logs, one ``InputLine`` per line (blank lines and comments included; the decoder
-  parses tag blocks, ``$PGHP`` and epoch columns and counts what it cannot use);
+  parses tag blocks, leading and trailing time columns, ``$PGHP``/``ZDA``/``RMC`` clocks and
+  counts what it cannot use);
+* for AIS-catcher JSON lines, one ``InputLine`` per sentence of its ``nmea`` list, with the
+  object's receive time;
 * for MarineCadastre and position CSVs and for JSON Lines of decoded messages, ready
   ``PositionReport``/``StaticReport``/``OtherMessage`` records;
 * ``Failure`` records for lines that cannot be used (not UTF-8, bad rows).
@@ -21,13 +24,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from itertools import count, repeat
 from pathlib import Path
 
+from models.nmea import leading_time, sentence_start
 from models.records import Failure, InputLine, OtherMessage, PositionReport, StaticReport
 from replay.errors import InputError
 from replay.readers_csv import MARINECADASTRE, POSITIONS_CSV, Identity, read_csv, recognise_header
-from replay.readers_jsonl import read_jsonl
+from replay.readers_jsonl import is_aiscatcher, read_aiscatcher, read_jsonl
 from replay.sources import (
     STDIN,
     Block,
@@ -47,6 +52,7 @@ from replay.sources import (
 )
 
 __all__ = [
+    "AISCATCHER",
     "FORMATS",
     "JSONL",
     "MARINECADASTRE",
@@ -63,8 +69,11 @@ __all__ = [
 
 NMEA = "nmea"
 JSONL = "jsonl"
+AISCATCHER = "aiscatcher_json"
 UNKNOWN = "unknown"
-FORMATS = (NMEA, MARINECADASTRE, POSITIONS_CSV, JSONL)
+FORMATS = (NMEA, MARINECADASTRE, POSITIONS_CSV, JSONL, AISCATCHER)
+#: Formats whose lines are streams of sentences, decoded in file order (never sorted).
+_STREAMS = (NMEA, AISCATCHER)
 
 Item = InputLine | PositionReport | StaticReport | OtherMessage | Failure
 
@@ -81,10 +90,11 @@ def detect_format(sample_lines: list[str]) -> str:
     """The format of a stream from its first lines: one of ``FORMATS``, or ``UNKNOWN``.
 
     Blank lines and ``#`` comments are ignored. A first line that is a known CSV header makes
-    it CSV; at least half the lines looking like NMEA (``!``/``$``/tag block, or an ``xxVDM``
-    sentence anywhere in the line) make it NMEA; at least half being JSON objects, one of them
-    with an ``mmsi`` (or a ``failure``), makes it JSON Lines. Nothing left to look at counts as
-    NMEA: an empty log is not an error.
+    it CSV; at least half the lines looking like NMEA (``!``/``$``/tag block, perhaps after a
+    leading time column, or an ``xxVDM`` sentence anywhere in the line) make it NMEA; at least
+    half being JSON objects makes it AIS-catcher JSON when one of them has an ``nmea`` list,
+    else JSON Lines when one has an ``mmsi`` (or a ``failure``). Nothing left to look at counts
+    as NMEA: an empty log is not an error.
     """
     content: list[str] = []
     for line in sample_lines:
@@ -100,9 +110,7 @@ def detect_format(sample_lines: list[str]) -> str:
         return header[0]
     if 2 * sum(1 for text in content if _looks_nmea(text)) >= len(content):
         return NMEA
-    if _looks_jsonl(content):
-        return JSONL
-    return UNKNOWN
+    return _json_kind(content)
 
 
 def _looks_nmea(text: str) -> bool:
@@ -113,21 +121,27 @@ def _looks_nmea(text: str) -> bool:
         return "," in text[:8]
     if first == "{":
         return False
-    return "VDM," in text or "VDO," in text
+    if "VDM," in text or "VDO," in text:
+        return True
+    start = sentence_start(text)
+    return start > 0 and leading_time(text[:start]) is not None
 
 
-def _looks_jsonl(content: list[str]) -> bool:
+def _json_kind(content: list[str]) -> str:
     objects = [text for text in content if text.startswith("{")]
     if 2 * len(objects) < len(content):
-        return False
+        return UNKNOWN
+    kind = UNKNOWN
     for text in objects[:20]:
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: nested too deep to be a message
             continue
+        if is_aiscatcher(value):
+            return AISCATCHER
         if isinstance(value, dict) and ("mmsi" in value or "failure" in value):
-            return True
-    return False
+            kind = JSONL
+    return kind
 
 
 # --- the reader ------------------------------------------------------------------------------
@@ -177,8 +191,10 @@ class Reader:
         *,
         stdin: ByteSource | None = None,
         sort_records: bool = False,
+        timezone: tzinfo = UTC,
     ) -> None:
         self.sort_records = sort_records
+        self.timezone = timezone
         self.files: list[str] = []  # every source that will be read, in order
         self.skipped: list[Skipped] = []
         self.formats: dict[str, str] = {}  # source name -> format
@@ -207,8 +223,8 @@ class Reader:
             with open_source(plan.source) as opened:
                 on_chunk = self._tracker(done, plan.size, opened)
                 blocks = iter_blocks(opened.read, plan.source.name, on_chunk=on_chunk)
-                items = _items(plan.format, blocks, plan.source.name, identities)
-                if self.sort_records and plan.format != NMEA:
+                items = _items(plan.format, blocks, plan.source.name, identities, self.timezone)
+                if self.sort_records and plan.format not in _STREAMS:
                     items = iter(sorted(items, key=_event_time))
                 yield from items
             done += plan.size
@@ -287,7 +303,8 @@ class Reader:
             if fmt == UNKNOWN:
                 raise InputError(name, _NOT_AIS, "convert it before piping it in")
             self.formats[name] = fmt
-            yield from _items(fmt, iter_blocks(opened.read, name, head=head), name, identities)
+            blocks = iter_blocks(opened.read, name, head=head)
+            yield from _items(fmt, blocks, name, identities, self.timezone)
 
 
 def read_inputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Item]:
@@ -313,14 +330,20 @@ def _probe(source: Source) -> str:
 
 
 def _items(
-    fmt: str, blocks: Iterator[Block], source: str, identities: dict[int, Identity]
+    fmt: str,
+    blocks: Iterator[Block],
+    source: str,
+    identities: dict[int, Identity],
+    zone: tzinfo = UTC,
 ) -> Iterator[Item]:
     if fmt == NMEA:
         return _read_nmea(blocks, source)
     if fmt == JSONL:
         return read_jsonl(blocks, source)
+    if fmt == AISCATCHER:
+        return read_aiscatcher(blocks, source)
     if fmt in (MARINECADASTRE, POSITIONS_CSV):
-        return read_csv(blocks, source, identities)
+        return read_csv(blocks, source, identities, zone=zone)
     raise ValueError(f"no reader for format {fmt!r}")
 
 

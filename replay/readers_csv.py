@@ -7,8 +7,10 @@ Two kinds of CSV are recognised by their header (names compared case-insensitive
   ``MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,...``
   (the 2025 snake_case schema ``mmsi,base_date_time,longitude,latitude,...`` reads the same);
 * ``positions_csv`` — any export with an id (``mmsi``/``ssvid``), ``lat``/``latitude``,
-  ``lon``/``longitude`` and a time (``timestamp``/``time``/``basedatetime``/``datetime``), and
-  optionally ``sog``/``speed``, ``cog``/``course``, ``heading``, ``status``.
+  ``lon``/``long``/``lng``/``longitude`` and a time (``epoch``/``unix_time``/``timestamp``/
+  ``time``/``datetime``/``basedatetime``: Unix seconds or milliseconds, or ISO 8601 — a time
+  without a zone is read in the zone the caller names, UTC by default), and optionally
+  ``sog``/``speed``, ``cog``/``course``, ``heading``, ``status``. ``epoch,mmsi,lat,lon`` is one.
 
 One record per line: a quoted field may hold commas but not line breaks (AIS exports have none,
 and a stray quote must not swallow the rest of a file). Values are read and cleaned by
@@ -22,8 +24,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 from models import normalise as norm
+from models.nmea import time_column
 from models.normalise import FieldError
 from models.records import (
     PLAUSIBLE,
@@ -49,9 +53,9 @@ POSITIONS_CSV = "positions_csv"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi", "ssvid"),
-    "time": ("basedatetime", "timestamp", "time", "datetime"),
+    "time": ("basedatetime", "timestamp", "time", "datetime", "epoch", "unixtime"),
     "lat": ("lat", "latitude"),
-    "lon": ("lon", "longitude"),
+    "lon": ("lon", "long", "lng", "longitude"),
     "speed": ("sog", "speed"),
     "course": ("cog", "course"),
     "heading": ("heading",),
@@ -137,9 +141,11 @@ def read_csv(
     identities: dict[int, Identity],
     *,
     window: TimeWindow = PLAUSIBLE,
+    zone: tzinfo = UTC,
 ) -> Iterator[Item]:
     """Reports from a recognised CSV stream; exactly one ``Failure`` for each row that cannot
-    become reports (every line before the header that is not the header included).
+    become reports (every line before the header that is not the header included). A
+    positions CSV's times without a zone are read in ``zone`` (MarineCadastre's are UTC).
 
     ``identities`` (MMSI -> last identity emitted) is shared across files so that a
     ``StaticReport`` is emitted only when a vessel's identity is first seen or changes. Times
@@ -160,7 +166,9 @@ def read_csv(
                     detail = "not a recognised CSV header"
                     yield Failure(FailureReason.BAD_ROW, line, source, line_no, detail)
                     continue
-                parser = _RowParser(source, recognised[1], identities, window)
+                fmt, columns = recognised
+                local = UTC if fmt == MARINECADASTRE else zone
+                parser = _RowParser(source, columns, identities, window, local)
             else:
                 try:
                     yield from parser.items(split_row(line))
@@ -177,8 +185,10 @@ class _RowParser:
         columns: Columns,
         identities: dict[int, Identity],
         window: TimeWindow,
+        zone: tzinfo = UTC,
     ) -> None:
         self.source = source
+        self.zone = zone
         self.columns = columns
         self.identities = identities
         self.window = window
@@ -219,7 +229,11 @@ class _RowParser:
     def _time(self, text: str) -> float:
         timestamp = self._times.get(text)
         if timestamp is None:
-            timestamp = norm.parse_time(text, "time", self.window)
+            local = None if self.zone is UTC else time_column(text.strip(), self.zone)
+            value: object = text
+            if local is not None and local.naive and local.timestamp is not None:
+                value = local.timestamp  # read in its zone; judged against the window below
+            timestamp = norm.parse_time(value, "time", self.window)
             if timestamp is None:
                 raise FieldError(FailureReason.BAD_ROW, "no time")
             if len(self._times) >= 100_000:

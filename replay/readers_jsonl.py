@@ -8,6 +8,12 @@ for static data (5, 24); other types become ``OtherMessage``. A line with a ``fa
 ``vigilmar decode`` writes them) comes back as that ``Failure``. Blank lines and ``#`` comments
 are skipped; every other line becomes one record or one ``Failure`` naming the file and line.
 
+AIS-catcher's JSON lines (``-o 3`` to ``-o 5``: ``{"class":"AIS","rxtime":"20220729191502",
+"nmea":["!AIVDM,..."],...}``) are read for their ``nmea`` sentences instead (``read_aiscatcher``),
+which go through the decoder like a log's lines, with the object's receive time (``rxuxtime``
+Unix seconds, else ``rxtime`` ``YYYYMMDDHHMMSS`` UTC) as the time given with the line; what
+AIS-catcher decoded itself is not used, so every input is decoded by the same rules.
+
 Values are read and cleaned by ``models.normalise``, as NMEA payloads and CSV rows are: a line that
 is not a JSON object or lacks what a message needs is ``bad_row``, a value AIS cannot carry (an
 MMSI of ten digits, NaN) ``bad_value``, a type outside 1..27 ``unsupported_type``, and a time
@@ -16,7 +22,9 @@ that cannot be or lies outside the plausible window ``bad_time``.
 
 from __future__ import annotations
 
+import calendar
 import json
+import re
 from collections.abc import Iterator
 
 from models import normalise as norm
@@ -25,6 +33,7 @@ from models.records import (
     PLAUSIBLE,
     Failure,
     FailureReason,
+    InputLine,
     OtherMessage,
     PositionReport,
     StaticReport,
@@ -32,11 +41,75 @@ from models.records import (
 )
 from replay.sources import Block
 
-__all__ = ["read_jsonl"]
+__all__ = ["is_aiscatcher", "read_aiscatcher", "read_jsonl"]
 
 Item = PositionReport | StaticReport | OtherMessage | Failure
 
 _REASONS = {reason.value: reason for reason in FailureReason}
+_RXTIME = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})")
+
+
+def is_aiscatcher(value: object) -> bool:
+    """True for an object AIS-catcher wrote: its ``nmea`` field is a list of sentences."""
+    return isinstance(value, dict) and isinstance(value.get("nmea"), list)
+
+
+def read_aiscatcher(
+    blocks: Iterator[Block], source: str, *, window: TimeWindow = PLAUSIBLE
+) -> Iterator[InputLine | Failure]:
+    """One ``InputLine`` per sentence of each object's ``nmea`` list, numbered by the object's
+    line and carrying its receive time; one ``Failure`` for a line that is not such an object
+    (``bad_row``) or whose receive time is not one (``bad_time``)."""
+    for first, lines, failures in blocks:
+        for line_no, line in enumerate(lines, first):
+            if failures and line_no in failures:
+                yield failures[line_no]
+                continue
+            text = line.strip()
+            if text and not text.startswith("#"):
+                yield from _catcher_lines(text, line, source, line_no, window)
+
+
+def _catcher_lines(
+    text: str, line: str, source: str, line_no: int, window: TimeWindow
+) -> Iterator[InputLine | Failure]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        yield Failure(FailureReason.BAD_ROW, line, source, line_no, f"not JSON: {err}")
+        return
+    if not is_aiscatcher(value):
+        detail = "not an AIS-catcher object with an nmea list"
+        yield Failure(FailureReason.BAD_ROW, line, source, line_no, detail)
+        return
+    try:
+        received = _rx_time(value, window)
+    except FieldError as err:
+        yield Failure(err.reason, line, source, line_no, str(err))
+        return
+    sentences = value["nmea"]
+    if not sentences or not all(isinstance(sentence, str) for sentence in sentences):
+        yield Failure(FailureReason.BAD_ROW, line, source, line_no, "nmea is not a list of text")
+        return
+    for sentence in sentences:
+        yield InputLine(sentence, source, line_no, received)
+
+
+def _rx_time(value: dict[str, object], window: TimeWindow) -> float | None:
+    """``rxuxtime`` (Unix seconds) or ``rxtime`` (``YYYYMMDDHHMMSS`` UTC, or any time
+    ``parse_time`` reads); ``None`` without either."""
+    if value.get("rxuxtime") is not None:
+        return norm.parse_time(value["rxuxtime"], "rxuxtime", window)
+    rxtime = value.get("rxtime")
+    match = _RXTIME.fullmatch(rxtime) if isinstance(rxtime, str) else None
+    if match is None:
+        return norm.parse_time(rxtime, "rxtime", window)
+    year, month, day, hour, minute, second = (int(field) for field in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
+        raise FieldError(FailureReason.BAD_TIME, f"rxtime {rxtime!r} is no date and time")
+    return norm.parse_time(
+        calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)), "rxtime", window
+    )
 
 
 def read_jsonl(

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import IO, Protocol
 
 from metrics.telemetry import Telemetry
@@ -18,8 +19,14 @@ from models.alerts import Alert
 from models.decode import Decoder, DecodeStats
 from models.engine import Engine
 from models.monitor import Monitor, Step
+from models.nmea import Clock
 from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
-from replay.readers import NMEA
+from replay.readers import AISCATCHER, NMEA
+
+#: The clock of a CSV row or JSON Lines record: its own time column.
+TIME_COLUMN = "time column"
+#: Files named one by one in the summary's clocks; the rest are summed on one line.
+CLOCK_FILES_SHOWN = 8
 
 BATCH_SIZE = 4096
 
@@ -54,6 +61,7 @@ class ReplaySummary:
     vessel_hours: float = 0.0  # time vessels were followed (FleetStats.vessel_seconds)
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    formats: Mapping[str, str] = field(default_factory=dict)  # source name -> format
 
     @property
     def lines(self) -> int:
@@ -112,6 +120,7 @@ class ReplayRunner:
         telemetry: Telemetry | None = None,
         on_records: Callable[[list[Decoded]], None] | None = None,
         formats: Mapping[str, str] | None = None,
+        timezone: tzinfo = UTC,
     ) -> None:
         self.engine = engine
         self.formats = formats
@@ -120,9 +129,9 @@ class ReplayRunner:
         self.sink = sink
         self.on_failure = on_failure
         self.batch_size = batch_size
-        self.decoder = Decoder(engine.config.tracking.multipart_window)
+        self.decoder = Decoder(engine.config.tracking.multipart_window, timezone=timezone)
         self.monitor = Monitor(engine)
-        self.summary = ReplaySummary(decode=self.decoder.stats)
+        self.summary = ReplaySummary(decode=self.decoder.stats, formats=formats or {})
         self._records: list[Decoded] = []
         self._outcomes: list[Outcome] = []
 
@@ -181,6 +190,10 @@ class ReplayRunner:
         else:
             stats.records += 1
             stats.decoded[item.msg_type] += 1
+            clocks = stats.clocks.get(item.source)
+            if clocks is None:
+                clocks = stats.clocks[item.source] = Counter()
+            clocks[Clock.NONE if item.timestamp is None else TIME_COLUMN] += 1
 
     def _flush_batch(self) -> None:
         outcomes = self._outcomes
@@ -243,6 +256,7 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     if summary.ignored:
         kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.ignored.items()))
         out(f"  other lines (not AIS messages): {kinds}\n")
+    _write_clocks(summary, out)
     if summary.inherited_time:
         out(
             f"  {summary.inherited_time:,} sentences had no time of their own and took the "
@@ -279,6 +293,34 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
     _write_rates(summary, out)
+
+
+def _write_clocks(summary: ReplaySummary, out: Callable[[str], object]) -> None:
+    """Per file, which clocks timed its sentences (NMEA, AIS-catcher) or records (CSV, JSON
+    Lines) and how many each: the first files by name, the rest summed."""
+    clocks = {name: counts for name, counts in summary.decode.clocks.items() if counts}
+    if not clocks:
+        return
+    out("  times by file (sentences or records per clock):\n")
+    names = sorted(clocks)
+    rest: Counter[str] = Counter()
+    for name in names[CLOCK_FILES_SHOWN:]:
+        rest.update(clocks[name])
+    for name in names[:CLOCK_FILES_SHOWN]:
+        out(f"    {name}: {_clock_counts(clocks[name], summary.formats.get(name))}\n")
+    if rest:
+        more = len(names) - CLOCK_FILES_SHOWN
+        out(f"    {more:,} more file(s): {_clock_counts(rest, None)}\n")
+
+
+def _clock_counts(counts: Counter[str], fmt: str | None) -> str:
+    def label(clock: str) -> str:
+        if clock == Clock.RECEIVED and fmt == AISCATCHER:
+            return "AIS-catcher rxtime"
+        return clock
+
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{label(clock)} {count:,}" for clock, count in ranked)
 
 
 def _write_rates(summary: ReplaySummary, out: Callable[[str], object]) -> None:

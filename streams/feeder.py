@@ -7,8 +7,11 @@ fast as possible or, with ``--speed X``, at X times its original pace.
 Each line goes to the raw topic as it was received (bytes, even when not UTF-8 — the worker
 dead-letters what it cannot read), keyed by its source so that one receiver's fragments stay in
 order on one partition, with the Kafka timestamp set to its receive time: the line's own time
-(tag block, ``$PGHP``, trailing epoch) or the latest earlier one when it has any, else the
-clock at reception. Nothing is dropped silently: sent and failed lines are counted by reason.
+(tag block, trailing epoch, a leading time column — one without a zone read in ``--timezone`` —
+or a ``$PGHP``/``ZDA``/``RMC`` clock line) or the latest earlier one when it has any, else the
+clock at reception. The worker's decoder prefers that timestamp to a leading time without a
+zone, so a log written in local time is read in the zone the feeder was given.
+Nothing is dropped silently: sent and failed lines are counted by reason.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import IO, cast
 
@@ -55,9 +59,11 @@ class Feeder:
         settings: Settings,
         wall_clock: Callable[[], float] = time.time,
         telemetry: Telemetry | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.settings = settings
         self.telemetry = telemetry
+        self.zone = zone
         self.stats = FeedStats()
         self._clock = wall_clock
         self._clocks: dict[str, LineClock] = {}
@@ -82,7 +88,7 @@ class Feeder:
         """The event time of a line by the decoder's rules, tracked per source."""
         clock = self._clocks.get(source)
         if clock is None:
-            clock = self._clocks[source] = LineClock()
+            clock = self._clocks[source] = LineClock(zone=self.zone)
         return clock.time_of(raw.decode("ascii", "replace"))
 
     async def send(self, source: str, raw: bytes, timestamp: float | None) -> None:
@@ -208,8 +214,11 @@ async def run_feed(
     source: str,
     speed: float | None = None,
     telemetry: Telemetry | None = None,
+    *,
+    zone: tzinfo = UTC,
 ) -> FeedStats:
-    """Feed until the source ends, or until SIGINT/SIGTERM (then flush and return the counts)."""
+    """Feed until the source ends, or until SIGINT/SIGTERM (then flush and return the counts).
+    Leading times without a zone are read in ``zone``."""
     endpoint = parse_endpoint(source)
     loop = asyncio.get_running_loop()
     current = asyncio.current_task()
@@ -218,7 +227,7 @@ async def run_feed(
             loop.add_signal_handler(signum, current.cancel)
     beating = asyncio.create_task(_heartbeat(telemetry))
     try:
-        async with Feeder(settings, telemetry=telemetry) as feeder:
+        async with Feeder(settings, telemetry=telemetry, zone=zone) as feeder:
             try:
                 if endpoint is None:
                     await feeder.feed_file(Path(source), speed)
