@@ -54,6 +54,9 @@ class ReplaySummary:
     vessel_hours: float = 0.0  # time vessels were followed (FleetStats.vessel_seconds)
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    #: Alert messages shared, by partner, and silenced by allow-lists, by type (models/lists.py).
+    shared: Counter[str] = field(default_factory=Counter)
+    suppressed: Counter[str] = field(default_factory=Counter)
 
     @property
     def lines(self) -> int:
@@ -278,7 +281,17 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
+    _write_sharing(summary, out)
     _write_rates(summary, out)
+
+
+def _write_sharing(summary: ReplaySummary, out: Callable[[str], object]) -> None:
+    if summary.suppressed:
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.suppressed.items()))
+        out(f"  silenced by allow-lists: {sum(summary.suppressed.values()):,} ({kinds})\n")
+    if summary.shared:
+        partners = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.shared.items()))
+        out(f"  shared with partners: {partners}\n")
 
 
 def _write_rates(summary: ReplaySummary, out: Callable[[str], object]) -> None:
