@@ -176,6 +176,7 @@ def audit_record(partner: str, alert: Alert, policy_sha256: str) -> dict[str, An
         "alert_id": alert.alert_id,
         "status": alert.status.value,
         "type": alert.type.value,
+        "mmsi": alert.mmsi,
         "shared_at": iso_utc(message_time(alert)),
         "policy_sha256": policy_sha256,
     }

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args.run(args)
-    except (CliError, ConfigError, ZoneError, ReplayError) as err:
+    except (CliError, ConfigError, ZoneError, ReplayError, SharingError, ListError) as err:
         print(f"vigilmar {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

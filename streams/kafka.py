@@ -10,6 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Security, Settings
+from streams.sharing_stage import share_topics
 
 
 def client_options(security: Security) -> dict[str, Any]:
@@ -55,6 +56,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
             topics.vessels,
             topics.vessel_alerts,
         ]
+        wanted.extend(share_topics(settings))
         missing = [name for name in wanted if name not in existing]
         for name in missing:
             configs = {"cleanup.policy": "compact"} if name == topics.vessels else None

@@ -209,6 +209,7 @@ def test_share_gives_one_view_and_one_audit_record_per_partner(tmp_path: Path) -
         "alert_id": "0123456789abcdef0123",
         "status": "closed",
         "type": "loitering",
+        "mmsi": 367000001,
         "shared_at": "2023-11-15T00:13:20Z",  # the message's event time: the episode's end
         "policy_sha256": policy.sha256,
     }
