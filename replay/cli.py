@@ -37,6 +37,7 @@ from replay.readers import Reader
 from replay.report import ReportingSink
 from replay.runner import AlertWriter, ReplayRunner, ReplaySummary, write_summary
 from replay.sinks import FORMATS, SharingSink, VesselRiskSink, dumps, make_sink
+from streams.kafka_check import KafkaUnavailable
 from streams.settings import Settings
 from zones.catalogue import load_catalogue
 from zones.errors import ZoneError
@@ -58,7 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args.run(args)
-    except (CliError, ConfigError, ZoneError, ReplayError, SharingError, ListError) as err:
+    except (
+        CliError,
+        ConfigError,
+        ZoneError,
+        ReplayError,
+        SharingError,
+        ListError,
+        KafkaUnavailable,
+    ) as err:
         print(f"vigilmar {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
