@@ -34,6 +34,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from models.alerts import Alert, AlertType, Severity
+from models.config import MAX_DOTS
 from models.records import iso_utc
 from zones.errors import ZoneError
 from zones.pack import load_pack
@@ -193,6 +194,8 @@ def load_policy(path: str | Path) -> SharingPolicy:
         raise SharingError(f"sharing policy {path}: cannot read it ({err.strerror})") from err
     if len(raw) > MAX_FILE_BYTES:
         raise SharingError(f"sharing policy {path}: larger than {MAX_FILE_BYTES} bytes")
+    if raw.count(b".") > MAX_DOTS:  # tomllib is quadratic in a dotted key's length
+        raise SharingError(f"sharing policy {path}: more than {MAX_DOTS} '.' characters")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:

@@ -345,10 +345,11 @@ def _sharing_options(parser: argparse.ArgumentParser) -> None:
         "--lists",
         type=Path,
         nargs="+",
+        action="extend",
         default=[],
         metavar="FILE",
         help="partners' vessel lists (CSV): vessels of interest raise scores, allow-lists "
-        "silence chosen alert types",
+        "silence chosen alert types (after the inputs, or repeat the option)",
     )
 
 
