@@ -3,6 +3,7 @@
 vigilmar replay INPUT... [--zones FILE]... [--no-default-zones] [--config FILE]
                          [--out FILE] [--format jsonl|geojson|csv] [--failures FILE]
                          [--timezone ZONE] [--top N]
+                         [--sharing FILE --share-dir DIR] [--lists FILE...]
 vigilmar decode INPUT... [--timezone ZONE]
 vigilmar zones check FILE...
 vigilmar zones list [--zones FILE]... [--no-default-zones]
@@ -18,6 +19,7 @@ import contextlib
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -27,17 +29,20 @@ from metrics.telemetry import MetricsServer, Telemetry
 from models.config import Config, ConfigError, load_config
 from models.decode import Decoder
 from models.engine import Engine
+from models.lists import ListError, VesselLists, load_lists
 from models.nmea import time_zone
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
+from models.sharing import AUDIT, SharingError, SharingPolicy, load_policy
 from models.vessel_risk import VesselRisk
 from replay.demo import TopAlerts, write_top
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
 from replay.report import ReportingSink
-from replay.runner import ReplayRunner, ReplaySummary, write_summary
-from replay.sinks import FORMATS, VesselRiskSink, dumps, make_sink
+from replay.runner import AlertWriter, ReplayRunner, ReplaySummary, write_summary
+from replay.sinks import FORMATS, SharingSink, VesselRiskSink, dumps, make_sink
+from streams.kafka_check import KafkaUnavailable
 from streams.settings import Settings
 from zones.catalogue import load_catalogue
 from zones.errors import ZoneError
@@ -59,7 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args.run(args)
-    except (CliError, ConfigError, ZoneError, ReplayError) as err:
+    except (
+        CliError,
+        ConfigError,
+        ZoneError,
+        ReplayError,
+        SharingError,
+        ListError,
+        KafkaUnavailable,
+    ) as err:
         print(f"vigilmar {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -134,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also print the N highest-scoring alert episodes as a table on stderr",
     )
+    _sharing_options(replay)
     replay.set_defaults(run=run_replay)
 
     decode = commands.add_parser(
@@ -250,6 +264,7 @@ def run_replay(args: argparse.Namespace) -> int:
         ("--report", args.report),
         ("--vessels", args.vessels),
     )
+    policy, lists = load_sharing(args)
     config = load_config(args.config) if args.config else Config()
     engine = Engine(config, load_zones(args))
     reader = Reader(args.inputs, sort_records=not args.keep_order, timezone=args.timezone)
@@ -273,9 +288,10 @@ def run_replay(args: argparse.Namespace) -> int:
         if args.vessels:
             vessels = VesselRiskSink(report or sink, VesselRisk(config.vessel_risk))
         top = TopAlerts(vessels or report or sink) if args.top else None
+        sharing = open_sharing(args, policy, lists, top or vessels or report or sink, stack)
         runner = ReplayRunner(
             engine,
-            top or vessels or report or sink,
+            sharing or top or vessels or report or sink,
             on_failure=on_failure,
             telemetry=telemetry,
             on_records=report.tracks.observe if report else None,
@@ -286,6 +302,9 @@ def run_replay(args: argparse.Namespace) -> int:
         with progress_bar(reader.total_bytes, enabled=show) as progress:
             summary = runner.run(iter(reader), progress, lambda: reader.bytes_done)
         sink.close()
+        if sharing is not None:
+            sharing.close()
+            sharing_summary(summary, sharing)
     summary.files = [str(name) for name in reader.files]
     summary.skipped = [skipped.name for skipped in reader.skipped]
     wrote, unwritten = _save_outputs(args, sink.count, report, vessels, summary, engine)
@@ -367,6 +386,84 @@ def _open_output(path: Path | None, stack: contextlib.ExitStack) -> IO[str]:
         return stack.enter_context(path.open("w", encoding="utf-8", newline=""))
     except OSError as err:
         raise CliError(f"cannot write {path}: {err.strerror}") from err
+
+
+# -- sharing with partner centres --------------------------------------------------------------
+
+
+def _sharing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sharing",
+        type=Path,
+        metavar="FILE",
+        help="sharing policy (TOML): which alerts each partner centre gets, with what withheld",
+    )
+    parser.add_argument(
+        "--share-dir",
+        type=Path,
+        metavar="DIR",
+        help="write each partner's view to DIR/PARTNER.jsonl and the audit to DIR/audit.jsonl",
+    )
+    parser.add_argument(
+        "--lists",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE",
+        help="partners' vessel lists (CSV): vessels of interest raise scores, allow-lists "
+        "silence chosen alert types (after the inputs, or repeat the option)",
+    )
+
+
+def load_sharing(args: argparse.Namespace) -> tuple[SharingPolicy | None, VesselLists | None]:
+    """The policy and lists of ``--sharing`` and ``--lists``; the share directory and its files
+    checked (and the directory made) before any input is read."""
+    if args.sharing is not None and args.share_dir is None:
+        raise CliError("--sharing needs --share-dir DIR for the partners' feeds and the audit")
+    if args.share_dir is not None and args.sharing is None and not args.lists:
+        raise CliError("--share-dir needs --sharing FILE (or --lists FILE for an audit alone)")
+    try:
+        policy = load_policy(args.sharing) if args.sharing is not None else None
+        lists = load_lists(args.lists) if args.lists else None
+    except (SharingError, ListError) as err:
+        raise CliError(str(err)) from err
+    if args.share_dir is not None:
+        directory: Path = args.share_dir
+        if not directory.is_dir():
+            problem = _unwritable(directory)
+            if problem:
+                raise CliError(f"cannot write {directory} (--share-dir): {problem}")
+            directory.mkdir()
+        names = [*(policy.names if policy else ()), AUDIT]
+        check_outputs(*(("--share-dir", directory / f"{name}.jsonl") for name in names))
+    return policy, lists
+
+
+def open_sharing(
+    args: argparse.Namespace,
+    policy: SharingPolicy | None,
+    lists: VesselLists | None,
+    inner: AlertWriter,
+    stack: contextlib.ExitStack,
+) -> SharingSink | None:
+    if policy is None and lists is None:
+        return None
+    partners: dict[str, IO[str]] = {}
+    audit = None
+    if args.share_dir is not None:
+        for name in policy.names if policy else ():
+            partners[name] = _open_output(args.share_dir / f"{name}.jsonl", stack)
+        audit = _open_output(args.share_dir / f"{AUDIT}.jsonl", stack)
+    return SharingSink(inner, policy, lists, partners, audit)
+
+
+def sharing_summary(summary: ReplaySummary, sharing: SharingSink) -> None:
+    """What went to partners, and what the allow-lists silenced (not in the alert counts)."""
+    summary.shared = Counter(sharing.shared)
+    if sharing.lists is not None:
+        summary.suppressed = Counter(sharing.lists.suppressed)
+        summary.alerts -= summary.suppressed
 
 
 # -- decode -----------------------------------------------------------------------------------

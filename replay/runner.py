@@ -62,6 +62,9 @@ class ReplaySummary:
     alerts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     formats: Mapping[str, str] = field(default_factory=dict)  # source name -> format
+    #: Alert messages shared, by partner, and silenced by allow-lists, by type (models/lists.py).
+    shared: Counter[str] = field(default_factory=Counter)
+    suppressed: Counter[str] = field(default_factory=Counter)
 
     @property
     def lines(self) -> int:
@@ -292,6 +295,7 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
         )
     alerts = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.alerts.items())) or "none"
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
+    _write_sharing(summary, out)
     _write_rates(summary, out)
 
 
@@ -321,6 +325,15 @@ def _clock_counts(counts: Counter[str], fmt: str | None) -> str:
 
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{label(clock)} {count:,}" for clock, count in ranked)
+
+
+def _write_sharing(summary: ReplaySummary, out: Callable[[str], object]) -> None:
+    if summary.suppressed:
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.suppressed.items()))
+        out(f"  silenced by allow-lists: {sum(summary.suppressed.values()):,} ({kinds})\n")
+    if summary.shared:
+        partners = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.shared.items()))
+        out(f"  shared with partners: {partners}\n")
 
 
 def _write_rates(summary: ReplaySummary, out: Callable[[str], object]) -> None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from models.alerts import Alert, AlertType
+from models.lists import VesselLists
+from models.sharing import SharingPolicy
 from models.vessel_risk import VesselRisk
 from replay.runner import AlertWriter
 
@@ -263,3 +266,54 @@ def _vessel_columns(vessel: dict[str, Any]) -> dict[str, Any]:
         "ship_type": vessel["ship_type"],
         "flag": vessel["flag"],
     }
+
+
+# -- sharing with partner centres --------------------------------------------------------------
+
+
+class SharingSink:
+    """Wraps the replay's alert sink: partners' lists first (``models.lists``: raised scores,
+    silenced messages), then the kept alerts to ``inner`` and each partner's view of them to
+    ``partners[name]``, with one ``audit`` line per message shared and per message silenced.
+
+    ``shared`` counts messages by partner; ``lists.suppressed`` the silenced ones by type."""
+
+    def __init__(
+        self,
+        inner: AlertWriter,
+        policy: SharingPolicy | None = None,
+        lists: VesselLists | None = None,
+        partners: Mapping[str, IO[str]] | None = None,
+        audit: IO[str] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.policy = policy
+        self.lists = lists
+        self.partners = dict(partners or {})
+        self.audit = audit
+        self.shared: Counter[str] = Counter()
+        if policy is not None and set(policy.names) - set(self.partners):
+            raise ValueError("a sharing policy needs a stream for each of its partners")
+
+    def write(self, alerts: list[Alert]) -> None:
+        kept = alerts
+        if self.lists is not None:
+            kept, silenced = self.lists.apply(alerts)
+            if self.audit is not None:
+                for suppression in silenced:
+                    self.audit.write(dumps(suppression.audit()) + "\n")
+        self.inner.write(kept)
+        if self.policy is None:
+            return
+        for alert in kept:
+            for share in self.policy.share(alert):
+                self.partners[share.partner].write(dumps(share.view) + "\n")
+                if self.audit is not None:
+                    self.audit.write(dumps(share.audit) + "\n")
+                self.shared[share.partner] += 1
+
+    def close(self) -> None:
+        """Flush the partner feeds and the audit (the caller closes the files and ``inner``)."""
+        for stream in (*self.partners.values(), self.audit):
+            if stream is not None:
+                stream.flush()

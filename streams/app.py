@@ -21,6 +21,7 @@ alerts come again, with the same ``alert_id``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -34,6 +35,7 @@ from streams.agents import WorkerAgents
 from streams.kafka import client_options
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
+from streams.sharing_stage import SharingStage, sharing_stage
 from streams.worker_state import WorkerStages
 from zones.catalogue import load_catalogue
 from zones.index import ZoneIndex
@@ -72,7 +74,7 @@ def create_app(
         app,
         settings,
         stages,
-        Outbox(topics, partitions, telemetry),
+        Outbox(topics, partitions, telemetry, *_sharing(settings, topic)),
         (cells_table, pairs_table),
         partial(partition_of, partitions=partitions),
         telemetry,
@@ -127,6 +129,14 @@ def _zones(settings: Settings, zones: ZoneIndex | None) -> ZoneIndex:
     if zones is not None:
         return zones
     return load_catalogue(settings.zones, include_default=settings.default_zones)
+
+
+def _sharing(
+    settings: Settings, topic: Callable[[str], Any]
+) -> tuple[SharingStage | None, dict[str, Any]]:
+    """The sharing stage (``VIGILMAR_SHARING``, ``VIGILMAR_LISTS``) and its topics by name."""
+    stage = sharing_stage(settings)
+    return stage, {} if stage is None else {name: topic(name) for name in stage.topics}
 
 
 def _topic(app: faust.App, name: str) -> Any:

@@ -7,23 +7,34 @@ import ssl
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
+from streams.kafka_check import KafkaUnavailable, bootstrap_problem
 from streams.settings import Security, Settings
+from streams.sharing_stage import share_topics
 
 
 def client_options(security: Security) -> dict[str, Any]:
     """aiokafka keyword arguments for TLS and SASL."""
     options: dict[str, Any] = {"security_protocol": security.protocol}
     if security.protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(
-            cafile=None if security.cafile is None else str(security.cafile)
-        )
-        if security.certfile is not None:
-            context.load_cert_chain(
-                str(security.certfile),
-                None if security.keyfile is None else str(security.keyfile),
+        try:
+            context = ssl.create_default_context(
+                cafile=None if security.cafile is None else str(security.cafile)
             )
+        except (OSError, ssl.SSLError) as err:
+            raise KafkaUnavailable(f"VIGILMAR_SSL_CAFILE={security.cafile}: {_why(err)}") from err
+        if security.certfile is not None:
+            try:
+                context.load_cert_chain(
+                    str(security.certfile),
+                    None if security.keyfile is None else str(security.keyfile),
+                )
+            except (OSError, ssl.SSLError) as err:
+                raise KafkaUnavailable(
+                    f"VIGILMAR_SSL_CERTFILE={security.certfile}, VIGILMAR_SSL_KEYFILE="
+                    f"{security.keyfile}: {_why(err)}"
+                ) from err
         options["ssl_context"] = context
     if security.protocol.startswith("SASL"):
         options.update(
@@ -37,10 +48,15 @@ def client_options(security: Security) -> dict[str, Any]:
 async def ensure_topics(settings: Settings) -> list[str]:
     """Create every topic the pipeline uses if missing (the vessel summaries compacted); returns
     those created."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap, **client_options(settings.security)
-    )
-    await admin.start()
+    options = client_options(settings.security)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, **options)
+    try:
+        await admin.start()
+    except KafkaConnectionError as err:
+        await admin.close()
+        context = options.get("ssl_context")
+        problem = await bootstrap_problem(settings.bootstrap, settings.security, context)
+        raise KafkaUnavailable(problem) from err
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
@@ -55,6 +71,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
             topics.vessels,
             topics.vessel_alerts,
         ]
+        wanted.extend(share_topics(settings))
         missing = [name for name in wanted if name not in existing]
         for name in missing:
             configs = {"cleanup.policy": "compact"} if name == topics.vessels else None
@@ -72,3 +89,10 @@ async def ensure_topics(settings: Settings) -> list[str]:
     finally:
         await admin.close()
     return created
+
+
+def _why(err: BaseException) -> str:
+    """An OS or TLS error in a few words: "cannot read it (No such file or directory)"."""
+    if isinstance(err, ssl.SSLError):
+        return f"not a usable certificate or key ({err.reason or err})"
+    return f"cannot read it ({getattr(err, 'strerror', None) or err})"

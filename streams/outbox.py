@@ -16,6 +16,7 @@ from models.alerts import Alert
 from models.records import Decoded, Failure
 from models.serialise import failure_to_dict, record_to_wire
 from streams.encounter_stages import watermark_broadcast
+from streams.sharing_stage import SharingStage
 from streams.stages import RawProgress
 
 
@@ -40,10 +41,20 @@ class WorkerTopics:
 class Outbox:
     """Sends to the worker's ``topics``, each of which has ``partitions``."""
 
-    def __init__(self, topics: WorkerTopics, partitions: int, telemetry: Telemetry) -> None:
+    def __init__(
+        self,
+        topics: WorkerTopics,
+        partitions: int,
+        telemetry: Telemetry,
+        sharing: SharingStage | None = None,
+        share_topics: Mapping[str, Any] | None = None,
+    ) -> None:
         self.topics = topics
         self.partitions = partitions
         self.telemetry = telemetry
+        #: Partners' lists and feeds (``streams.sharing_stage``), and their topics by name.
+        self.sharing = sharing
+        self.share_topics = dict(share_topics or {})
 
     def reports_soon(self, reports: Iterable[Decoded]) -> None:
         """Decoded reports, keyed by MMSI. Buffered: faust flushes the producer before it commits
@@ -77,7 +88,12 @@ class Outbox:
 
     async def alerts(self, alerts: list[Alert], reported: float | None = None) -> None:
         """Alerts keyed by MMSI, and to the vessel-alerts topic once for each vessel they
-        concern; ``reported``: the latest receive time behind them, for the alert latency."""
+        concern; ``reported``: the latest receive time behind them, for the alert latency.
+        With a sharing stage, the alerts its allow-lists keep, then the partners' feeds."""
+        shared = None
+        if self.sharing is not None:
+            shared = self.sharing.process(alerts)
+            alerts = shared.alerts
         topics = self.topics
         for alert in alerts:
             value = dumps(alert.to_dict())
@@ -85,6 +101,9 @@ class Outbox:
             for mmsi in (alert.mmsi, alert.other_mmsi):
                 if mmsi is not None:
                     await topics.vessel_alerts.send(key=str(mmsi).encode(), value=value)
+        if shared is not None:
+            for name, key, value in shared.sends:
+                await self.share_topics[name].send(key=key, value=value)
         self.telemetry.published(alerts)
         if reported is not None:
             now = time.time()

@@ -24,6 +24,10 @@
   `VIGILMAR_SSL_CAFILE`, `VIGILMAR_SSL_CERTFILE`, `VIGILMAR_SSL_KEYFILE`,
   `VIGILMAR_SASL_MECHANISM` (`PLAIN`), `VIGILMAR_SASL_USERNAME`, `VIGILMAR_SASL_PASSWORD`.
 - `VIGILMAR_PRODUCER_MAX_BATCH_SIZE`: tests against Tansu set `1` (see KAFKA-TESTING.md).
+- `VIGILMAR_SHARING`: sharing policy (TOML, as `replay --sharing`); each partner's view goes to
+  `VIGILMAR_SHARE_PREFIX.<partner>` and the audit to `VIGILMAR_SHARE_PREFIX.audit`
+  (`VIGILMAR_SHARE_PREFIX`: `vigilmar.share`). `VIGILMAR_LISTS`: partners' vessel lists (CSV,
+  comma-separated paths, as `replay --lists`).
 """
 
 from __future__ import annotations
@@ -98,6 +102,10 @@ class Settings:
     rebalance_timeout: float = 5.0
     session_timeout: float = 6.0
     heartbeat_interval: float = 1.0
+    #: Sharing with partner centres (``streams.sharing_stage``).
+    sharing: Path | None = None
+    share_prefix: str = "vigilmar.share"
+    lists: tuple[Path, ...] = ()
 
     @property
     def bootstrap(self) -> str:
@@ -181,8 +189,15 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         metrics_port_set=get("METRICS_PORT") is not None,
         security=security,
         producer_max_batch_size=None if batch_limit is None else int(batch_limit),
+        sharing=_path(get("SHARING")),
+        share_prefix=get("SHARE_PREFIX") or defaults.share_prefix,
+        lists=_paths(get("LISTS")),
     )
 
 
 def _path(value: str | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _paths(value: str | None) -> tuple[Path, ...]:
+    return tuple(Path(p.strip()) for p in (value or "").split(",") if p.strip())
