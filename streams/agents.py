@@ -3,8 +3,13 @@
 Each converts Kafka events (or reads the consumer: assignment, positions, highwaters) into plain
 values, calls a stage of ``WorkerStages`` and sends what comes back through the ``Outbox``;
 ``streams/app.py`` declares which topic, table, interval or signal each one serves. Delivery is
-at least once: alerts go out before the state behind them is written, and the decode agent's
-reports and progress words are buffered (``send_soon``) before faust commits its offsets.
+at least once: every batch's messages are delivered (``Outbox.settle``, which sends again what
+the broker refused) before the agent takes its next batch, so before faust commits the
+batch's offsets, and alerts before the state behind them is written.
+
+No message kills an agent: the stages turn what they cannot take into failures for the
+dead-letter topic (``DecodeStage`` line by line, ``TrackStage`` report by report and, should
+the monitor itself raise, its batch as ``track_error``).
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from metrics.telemetry import Telemetry
 from models.encounter.pipeline import EncounterStats
 from models.monitor import Step
 from streams.encounter_stages import store_changes
+from streams.kafka import broker_reachable
 from streams.outbox import Outbox
 from streams.settings import Settings
-from streams.stages import RawRecord, has_reports, reported_time, split_outcomes
+from streams.stages import (
+    RawRecord,
+    has_reports,
+    reported_time,
+    split_outcomes,
+    unprocessed,
+)
 from streams.vessel_risk import NotAnAlert
 from streams.worker_state import WorkerStages, consumer_lag, read_to_end
 
@@ -57,34 +69,41 @@ class WorkerAgents:
     # -- agents -----------------------------------------------------------------------------
 
     async def decode(self, stream: Any) -> None:
-        """ais.raw -> coverage announcements and reports (buffered), failures, then the
-        raw-progress words."""
+        """ais.raw -> coverage announcements, reports, failures, then the raw-progress words;
+        delivered before the next batch (so before faust commits the batch's offsets)."""
         stages = self.stages
         async for events in self._batches(stream):
             with self._timed("decode"):
                 stages.activity.begin("decode")
                 records = [_raw_record(event) for event in events]
                 partitions = stages.progress.decoded(records)
-                outcomes = stages.decode.decode(records)
-                self.out.announcements_soon(stages.coverage.announce(records, outcomes))
+                try:
+                    outcomes = stages.decode.decode(records)
+                    announcements = stages.coverage.announce(records, outcomes)
+                except Exception as err:  # a bug past the per-line guard: the batch is failed
+                    announcements, outcomes = [], unprocessed(records, err)
                 reports, failures = split_outcomes(outcomes)
-                self.out.reports_soon(reports)
+                await self.out.announcements(announcements)
+                await self.out.reports(reports)
                 await self.out.failures(failures)
-                self.out.progress_soon(stages.progress.after_batch(self._raw_ends(partitions)))
+                await self.out.progress(stages.progress.after_batch(self._raw_ends(partitions)))
+                await self.out.settle()
                 self.telemetry.decode_stats(stages.decode.decoder.stats)
             stages.activity.end("decode")
 
     async def track(self, stream: Any) -> None:
-        """ais.reports -> alerts, movers and watermarks; then the vessels' state is written."""
+        """ais.reports -> alerts, movers and watermarks, delivered; then the vessels' state is
+        written."""
         stages = self.stages
         async for events in self._batches(stream):
             with self._timed("track"):
                 stages.activity.begin("track")
-                documents = [(event.message.partition, _json(event.value)) for event in events]
+                documents = [(event.message.partition, _document(event.value)) for event in events]
                 step, failures = stages.track.track(documents)
                 await self._publish(step, reported_time(documents))
-                stages.store.flush()
                 await self.out.failures(failures)
+                await self.out.settle()
+                stages.store.flush()
                 self._record_track()
             stages.activity.end("track", had_input=has_reports(documents))
 
@@ -98,6 +117,7 @@ class WorkerAgents:
                 await self.out.pairs(found)
                 await self.out.alerts(released)
                 await self.out.pair_watermarks(moved)
+                await self.out.settle()
                 store_changes(self.cells_table, cells.flush())
                 self._record_encounters()
 
@@ -108,6 +128,7 @@ class WorkerAgents:
                 for event in events:
                     pairs.take(event.message.partition, _json(event.value))
                 await self.out.alerts(pairs.advance())
+                await self.out.settle()
                 store_changes(self.pairs_table, pairs.flush())
                 self._record_encounters()
 
@@ -120,6 +141,7 @@ class WorkerAgents:
                 continue
             if summary is not None:
                 await self.out.vessel(event.key, summary)
+                await self.out.settle()
 
     # -- timers -----------------------------------------------------------------------------
 
@@ -132,18 +154,33 @@ class WorkerAgents:
             quiet, self._assigned(self.names.reports), self.settings.partitions
         )
         await self._publish(step)
+        await self.out.settle()
         self.stages.store.flush()
         self._record_track()
 
     async def raw_progress(self) -> None:
         stages = self.stages
         ends = self._raw_ends(self._assigned(self.names.raw))
-        self.out.progress_soon(
+        await self.out.progress(
             stages.progress.periodic(ends, decoding=stages.activity.busy("decode"))
         )
+        await self.out.settle()
 
     async def heartbeat(self) -> None:
         self.telemetry.beat()
+
+    async def broker_check(self) -> None:
+        """Readiness follows the broker: 0 while no bootstrap server answers, 1 again (if the
+        rest holds) once one does."""
+        reachable = await broker_reachable(self.settings.bootstrap, self.settings.probe_seconds)
+        if reachable != self.telemetry.conditions.get("broker"):
+            log.log(
+                logging.INFO if reachable else logging.WARNING,
+                "broker %s %s",
+                self.settings.bootstrap,
+                "reachable" if reachable else "unreachable: not ready",
+            )
+        self.telemetry.set_condition("broker", reachable)
 
     async def encounter_clocks(self) -> None:
         for name, stage in (("cells", self.stages.cells), ("pairs", self.stages.pairs)):
@@ -252,6 +289,17 @@ def _json(value: Any) -> Any:
         return json.loads(value)
     except (ValueError, TypeError):
         return None  # counted as malformed by the stage
+
+
+def _document(value: Any) -> Any:
+    """An ``ais.reports`` value: its JSON, or its text when it is none (the stage fails it
+    as ``malformed``, carrying the text)."""
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "backslashreplace")
+        return repr(value)
 
 
 def _raw_record(event: Any) -> RawRecord:

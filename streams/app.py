@@ -88,6 +88,7 @@ def create_app(
     app.timer(interval=tick, name="idle")(worker.idle)
     app.timer(interval=tick, name="raw-progress")(worker.raw_progress)
     app.timer(interval=1.0, name="heartbeat")(worker.heartbeat)
+    app.timer(interval=settings.probe_seconds, name="broker-check")(worker.broker_check)
     app.timer(interval=5.0, name="encounter-clocks")(worker.encounter_clocks)
     app.timer(interval=5.0, name="lag")(worker.lag)
     vessels_table.on_recover(worker.vessels_recovered)

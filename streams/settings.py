@@ -24,6 +24,10 @@
   `VIGILMAR_SSL_CAFILE`, `VIGILMAR_SSL_CERTFILE`, `VIGILMAR_SSL_KEYFILE`,
   `VIGILMAR_SASL_MECHANISM` (`PLAIN`), `VIGILMAR_SASL_USERNAME`, `VIGILMAR_SASL_PASSWORD`.
 - `VIGILMAR_PRODUCER_MAX_BATCH_SIZE`: tests against Tansu set `1` (see KAFKA-TESTING.md).
+- `VIGILMAR_PROBE_SECONDS` (`2`): how often the worker checks that the broker answers
+  (`vigilmar_ready` is 0 while it does not).
+- `VIGILMAR_LOG_EVERY_SECONDS` (`10`): warnings and errors of one kind (a broker's connection
+  errors) are logged at most once in this many seconds, with a count of those held back.
 """
 
 from __future__ import annotations
@@ -98,6 +102,10 @@ class Settings:
     rebalance_timeout: float = 5.0
     session_timeout: float = 6.0
     heartbeat_interval: float = 1.0
+    #: Seconds between two readiness probes of the broker (and the most one may take).
+    probe_seconds: float = 2.0
+    #: Seconds between two warnings of one kind in the log (``streams.logs.RateLimit``).
+    log_every_seconds: float = 10.0
 
     @property
     def bootstrap(self) -> str:
@@ -181,6 +189,8 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         metrics_port_set=get("METRICS_PORT") is not None,
         security=security,
         producer_max_batch_size=None if batch_limit is None else int(batch_limit),
+        probe_seconds=number("PROBE_SECONDS", float, defaults.probe_seconds),
+        log_every_seconds=number("LOG_EVERY_SECONDS", float, defaults.log_every_seconds),
     )
 
 
