@@ -92,26 +92,35 @@ class Outbox:
         while self._pending:
             pending, self._pending = self._pending, []
             results = await asyncio.gather(*(s.delivered for s in pending), return_exceptions=True)
-            failed = [(s, r) for s, r in zip(pending, results, strict=True) if _failed(r)]
-            failed = [(s, r) for s, r in failed if not self._undeliverable(s, r)]
-            if not failed:
+            refused = [
+                n
+                for n, (sent, result) in enumerate(zip(pending, results, strict=True))
+                if _failed(result) and not self._undeliverable(sent, result)
+            ]
+            if not refused:
                 break
             self.telemetry.set_condition("publishing", False)
-            for sent, error in failed:
-                self.telemetry.publish_failures.labels(_name(sent.topic), _kind(error)).inc()
-            first = failed[0][1]
+            for n in refused:
+                error = results[n]
+                self.telemetry.publish_failures.labels(_name(pending[n].topic), _kind(error)).inc()
+            first = results[refused[0]]
+            # From the first refused message on, everything again, in order: the last copy of
+            # each message then comes after the last copy of every message sent before it
+            # (the ones delivered meanwhile come twice; consumers take duplicates).
+            again = pending[refused[0] :]
             log.warning(
-                "%d of %d messages not delivered (%s: %s); sending them again",
-                len(failed),
+                "%d of %d messages not delivered (%s: %s); sending %d again",
+                len(refused),
                 len(pending),
                 _kind(first),
                 first,
+                len(again),
             )
             await self._sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
             attempt += 1
-            for sent, _ in failed:
+            for sent in again:
                 await self._send(sent.topic, sent.key, sent.value, sent.partition)
-            self.telemetry.publish_retries.inc(len(failed))
+            self.telemetry.publish_retries.inc(len(again))
         self.telemetry.set_condition("publishing", True)
 
     def _undeliverable(self, sent: Sent, error: BaseException) -> bool:
