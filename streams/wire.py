@@ -16,8 +16,8 @@ from models.records import PLAUSIBLE, Decoded, FailureReason
 from models.serialise import record_from_wire
 
 _NUMBERS = ("lat", "lon", "speed", "course")
-_WHOLE = ("heading", "status", "ship_type", "part")
-_TEXT = ("name", "callsign", "destination", "source")
+_WHOLE = ("heading", "status", "ship_type")
+_TEXT = ("name", "callsign", "destination", "source", "part")
 
 
 def report_from_wire(document: Any) -> Decoded:

@@ -24,7 +24,14 @@ from metrics.telemetry import Telemetry
 from models.config import Config
 from models.decode import Decoder
 from models.engine import Engine
-from models.records import Failure, FailureReason, InputLine, Outcome, PositionReport
+from models.records import (
+    Failure,
+    FailureReason,
+    InputLine,
+    Outcome,
+    PositionReport,
+    StaticReport,
+)
 from models.serialise import record_to_wire
 from streams.kafka import broker_reachable
 from streams.logs import RateLimit
@@ -238,6 +245,14 @@ def test_a_report_value_the_engine_cannot_take_is_a_failure_not_a_crash(
     assert [f.reason.value for f in failures] == [reason]
     assert failures[0].raw  # what came, for the dead-letter topic
     assert stage.monitor.stats.positions == 1
+
+
+def test_type_24_parts_are_text() -> None:
+    stage = TrackStage(engine(), VesselStore({}, engine()))
+    static = StaticReport(244660000, 1668046497.0, 24, name="OLISE", part="A")
+    _, failures = stage.track([(0, record_to_wire(static))])
+    assert failures == []
+    assert stage.monitor.stats.statics == 1
 
 
 @pytest.mark.parametrize("document", [None, [], "text", 12, {"raw": "x"}, {"cov": 1}])
