@@ -65,6 +65,8 @@ class WorkerAgents:
         self.partition_of = partition_of
         self.telemetry = telemetry
         self.inputs = {self.names.raw, self.names.reports}
+        #: Broker probes that found it unreachable, so far.
+        self._outages = 0
 
     # -- agents -----------------------------------------------------------------------------
 
@@ -146,9 +148,19 @@ class WorkerAgents:
     # -- timers -----------------------------------------------------------------------------
 
     async def idle(self) -> None:
-        """Every input read to its end and nothing came for a tick: event time moves on."""
-        quiet = self.stages.activity.idle()
-        if quiet is None or not await self._read_to_end():
+        """Every input read to its end and nothing came for a tick: event time moves on.
+
+        Not while the broker is away: input that cannot come is not idle input. An outage
+        during the checks (the producer's flush waits for the broker) calls the tick off, and
+        the quiet is counted afresh from the broker's return (``broker_check``)."""
+        activity = self.stages.activity
+        if not self.telemetry.conditions.get("broker", True):
+            return
+        outages = self._outages
+        if activity.idle() is None or not await self._read_to_end():
+            return
+        quiet = activity.idle()
+        if quiet is None or outages != self._outages:
             return
         step = self.stages.track.tick(
             quiet, self._assigned(self.names.reports), self.settings.partitions
@@ -173,6 +185,10 @@ class WorkerAgents:
         """Readiness follows the broker: 0 while no bootstrap server answers, 1 again (if the
         rest holds) once one does."""
         reachable = await broker_reachable(self.settings.bootstrap, self.settings.probe_seconds)
+        if not reachable:
+            self._outages += 1
+        elif self.telemetry.conditions.get("broker") is False:
+            self.stages.activity.restart()  # the quiet of an outage is no idle input
         if reachable != self.telemetry.conditions.get("broker"):
             log.log(
                 logging.INFO if reachable else logging.WARNING,
@@ -245,7 +261,10 @@ class WorkerAgents:
         consumer = self.app.consumer
         ends = await consumer.highwaters(*partitions)
         for tp in partitions:
-            if not read_to_end(await consumer.position(tp), ends.get(tp)):
+            # The end is the later of the broker's answer (ListOffsets, behind the truth on
+            # Tansu when a batch holds several records) and the highwater of the last fetch.
+            end = _later(ends.get(tp), consumer.highwater(tp))
+            if not read_to_end(await consumer.position(tp), end):
                 return False
         return True
 
@@ -282,6 +301,11 @@ class WorkerAgents:
                 malformed=cell.malformed + pair.malformed,
             )
         )
+
+
+def _later(first: int | None, second: int | None) -> int | None:
+    known = [offset for offset in (first, second) if offset is not None and offset >= 0]
+    return max(known, default=None)
 
 
 def _json(value: Any) -> Any:

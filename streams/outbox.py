@@ -82,15 +82,19 @@ class Outbox:
         self.partitions = partitions
         self.telemetry = telemetry
         self._sleep = sleep
-        self._pending: list[Sent] = []
+        #: What each task (an agent, a timer) sent since its last ``settle``: each settles
+        #: its own, so a timer never takes an agent's deliveries for its own, nor back.
+        self._pending: dict[asyncio.Task[Any] | None, list[Sent]] = {}
+        #: The tasks sending refused messages again: publishing works when there are none.
+        self._retrying: set[asyncio.Task[Any] | None] = set()
 
     async def settle(self) -> None:
         """Wait until everything sent since the last call is delivered; what the broker refused
         is counted and sent again, in its order, until it is. Call before committing to what
         was sent (writing state behind alerts, taking the next batch)."""
         attempt = 0
-        while self._pending:
-            pending, self._pending = self._pending, []
+        task = asyncio.current_task()
+        while pending := self._pending.pop(task, []):
             results = await asyncio.gather(*(s.delivered for s in pending), return_exceptions=True)
             refused = [
                 n
@@ -99,6 +103,7 @@ class Outbox:
             ]
             if not refused:
                 break
+            self._retrying.add(task)
             self.telemetry.set_condition("publishing", False)
             for n in refused:
                 error = results[n]
@@ -121,7 +126,9 @@ class Outbox:
             for sent in again:
                 await self._send(sent.topic, sent.key, sent.value, sent.partition)
             self.telemetry.publish_retries.inc(len(again))
-        self.telemetry.set_condition("publishing", True)
+        if task in self._retrying:
+            self._retrying.discard(task)
+            self.telemetry.set_condition("publishing", not self._retrying)
 
     def _undeliverable(self, sent: Sent, error: BaseException) -> bool:
         """A message no attempt can deliver (larger than the broker takes): counted as
@@ -223,7 +230,8 @@ class Outbox:
         except Exception as err:  # the broker is away: counted and sent again by settle
             if not future.done():
                 future.set_exception(err)
-        self._pending.append(Sent(topic, key, value, partition, future))
+        sent = Sent(topic, key, value, partition, future)
+        self._pending.setdefault(asyncio.current_task(), []).append(sent)
 
 
 def _failed(result: object) -> bool:
