@@ -36,9 +36,18 @@ from models.serialise import record_to_wire
 from streams.kafka import broker_reachable
 from streams.logs import RateLimit
 from streams.outbox import Outbox, WorkerTopics
+from streams.settings import Settings
 from streams.stages import DecodeStage, RawRecord, TrackStage, split_outcomes
 from streams.state import VesselStore
-from tests.functional.test_worker_agents import FakeTopic, Journal, Worker, event
+from tests.factories import HOUR, T0, voyage
+from tests.functional.test_worker_agents import (
+    NAMES,
+    FakeTopic,
+    Journal,
+    Worker,
+    event,
+    report_events,
+)
 from tests.property.test_fuzz_decoder import LINES, NASTY
 from zones.index import ZoneIndex
 
@@ -432,3 +441,53 @@ def test_split_outcomes_keeps_failures_apart() -> None:
     reports, failures = split_outcomes(stage.decode(raw([G.encode(), b"junk"])))
     assert len(reports) == 1
     assert [f.reason.value for f in failures] == ["malformed"]
+
+
+def test_the_idle_timer_waits_out_a_broker_outage_and_counts_its_quiet_afresh() -> None:
+    """Input that cannot come while the broker is away is not idle input: no tick during the
+    outage, and after it the quiet starts again from the broker's return."""
+    worker = Worker(Config())
+    silent = voyage(367000001, T0, 16.0, -75.0, hours=2, interval_s=60, speed=10.0)
+    worker.run(worker.agents.track, [report_events(silent)])
+    consumer = worker.consumer
+    inputs = [tp for tp in consumer.assignment() if tp.topic in (NAMES.raw, NAMES.reports)]
+    consumer.ends = dict.fromkeys(inputs, 10)
+    consumer.positions = dict.fromkeys(inputs, 10)
+    telemetry = worker.agents.telemetry
+    telemetry.set_condition("broker", False)  # what broker_check finds while it is away
+    worker.now += 7 * HOUR
+    before = len(worker.journal)
+    asyncio.run(worker.agents.idle())
+    assert worker.journal[before:] == []
+    # Back: broker_check restarts the quiet, so seven hours of outage give no dark period.
+    worker.agents.stages.activity.restart()
+    telemetry.set_condition("broker", True)
+    asyncio.run(worker.agents.idle())
+    assert worker.journal[before:] == []
+    worker.now += 7 * HOUR  # now seven quiet hours with the broker there
+    asyncio.run(worker.agents.idle())
+    dark = [value for _, value in worker.sent("alerts") if value["type"] == "dark_period"]
+    assert [alert["status"] for alert in dark] == ["open"]
+
+
+def test_broker_check_sets_readiness_and_restarts_the_quiet() -> None:
+    worker = Worker(Config())
+    agents = worker.agents
+    agents.settings = Settings(broker="127.0.0.1:1", probe_seconds=0.5)
+    agents.telemetry.set_ready(True)
+    asyncio.run(agents.broker_check())
+    assert not agents.telemetry.is_ready
+    assert agents.telemetry.conditions["broker"] is False
+
+    async def with_a_broker() -> None:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        agents.settings = Settings(broker=f"127.0.0.1:{port}", probe_seconds=0.5)
+        worker.now += 100
+        await agents.broker_check()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(with_a_broker())
+    assert agents.telemetry.is_ready
+    assert agents.stages.activity.quiet() == 0
