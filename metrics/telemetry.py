@@ -96,10 +96,35 @@ class Telemetry:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.publish_failures = PromCounter(
+            "vigilmar_publish_failures",
+            "Messages the broker did not take (each is sent again), by topic and error.",
+            ["topic", "error"],
+            registry=r,
+        )
+        self.publish_retries = PromCounter(
+            "vigilmar_publish_retries", "Messages sent again after a failed publish.", registry=r
+        )
+        self.publish_dropped = PromCounter(
+            "vigilmar_publish_dropped",
+            "Messages no retry can deliver (larger than the broker accepts), by topic.",
+            ["topic"],
+            registry=r,
+        )
+        self.broker_up = Gauge(
+            "vigilmar_broker_reachable", "1 while the Kafka broker answers.", registry=r
+        )
         self.up = Gauge("vigilmar_up", "1 while the process runs.", registry=r)
-        self.ready = Gauge("vigilmar_ready", "1 once the process is ready for work.", registry=r)
+        self.ready = Gauge(
+            "vigilmar_ready",
+            "1 while the process is ready for work: started (its state recovered), the broker "
+            "reachable and its publishes delivered.",
+            registry=r,
+        )
         self.up.set(1)
         self.is_ready = False
+        #: What readiness needs, each true or false; ready when every one is true.
+        self.conditions: dict[str, bool] = {"started": False}
         self._seen: dict[str, Counter[str]] = {}
         self._beat = time.monotonic()
 
@@ -111,8 +136,17 @@ class Telemetry:
         return time.monotonic() - self._beat < max_silence
 
     def set_ready(self, ready: bool) -> None:
-        self.is_ready = ready
-        self.ready.set(1 if ready else 0)
+        """The process has started (its state is recovered) or stopped being so."""
+        self.set_condition("started", ready)
+
+    def set_condition(self, name: str, ok: bool) -> None:
+        """One condition of readiness (``started``, ``broker``, ``publishing``) holds or not;
+        ``vigilmar_ready`` is 1 while every condition set so far holds."""
+        self.conditions[name] = ok
+        if name == "broker":
+            self.broker_up.set(1 if ok else 0)
+        self.is_ready = all(self.conditions.values())
+        self.ready.set(1 if self.is_ready else 0)
 
     # -- recording ------------------------------------------------------------------------------
 

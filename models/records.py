@@ -46,6 +46,7 @@ class FailureReason(StrEnum):
     BAD_TIME = "bad_time"  # a receive time that is not a number, or outside the plausible window
     BAD_VALUE = "bad_value"  # a field out of its range (MMSI, lat/lon, speed, type, ...)
     TRUNCATED_INPUT = "truncated_input"  # an input that could not be read to its end
+    TRACK_ERROR = "track_error"  # tracking raised on a batch of reports (streams: dead-lettered)
 
 
 #: Receive times outside this window are not data (``bad_time``): 1990-01-01 ... 2100-01-01 UTC.

@@ -3,8 +3,13 @@
 Each converts Kafka events (or reads the consumer: assignment, positions, highwaters) into plain
 values, calls a stage of ``WorkerStages`` and sends what comes back through the ``Outbox``;
 ``streams/app.py`` declares which topic, table, interval or signal each one serves. Delivery is
-at least once: alerts go out before the state behind them is written, and the decode agent's
-reports and progress words are buffered (``send_soon``) before faust commits its offsets.
+at least once: every batch's messages are delivered (``Outbox.settle``, which sends again what
+the broker refused) before the agent takes its next batch, so before faust commits the
+batch's offsets, and alerts before the state behind them is written.
+
+No message kills an agent: the stages turn what they cannot take into failures for the
+dead-letter topic (``DecodeStage`` line by line, ``TrackStage`` report by report and, should
+the monitor itself raise, its batch as ``track_error``).
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from metrics.telemetry import Telemetry
 from models.encounter.pipeline import EncounterStats
 from models.monitor import Step
 from streams.encounter_stages import store_changes
+from streams.kafka import broker_reachable
 from streams.outbox import Outbox
 from streams.settings import Settings
-from streams.stages import RawRecord, has_reports, reported_time, split_outcomes
+from streams.stages import (
+    RawRecord,
+    has_reports,
+    reported_time,
+    split_outcomes,
+    unprocessed,
+)
 from streams.vessel_risk import NotAnAlert
 from streams.worker_state import WorkerStages, consumer_lag, read_to_end
 
@@ -53,38 +65,47 @@ class WorkerAgents:
         self.partition_of = partition_of
         self.telemetry = telemetry
         self.inputs = {self.names.raw, self.names.reports}
+        #: Broker probes that found it unreachable, so far.
+        self._outages = 0
 
     # -- agents -----------------------------------------------------------------------------
 
     async def decode(self, stream: Any) -> None:
-        """ais.raw -> coverage announcements and reports (buffered), failures, then the
-        raw-progress words."""
+        """ais.raw -> coverage announcements, reports, failures, then the raw-progress words;
+        delivered before the next batch (so before faust commits the batch's offsets)."""
         stages = self.stages
         async for events in self._batches(stream):
             with self._timed("decode"):
                 stages.activity.begin("decode")
                 records = [_raw_record(event) for event in events]
                 partitions = stages.progress.decoded(records)
-                outcomes = stages.decode.decode(records)
-                self.out.announcements_soon(stages.coverage.announce(records, outcomes))
+                try:
+                    outcomes = stages.decode.decode(records)
+                    announcements = stages.coverage.announce(records, outcomes)
+                except Exception as err:  # a bug past the per-line guard: the batch is failed
+                    announcements, outcomes = [], unprocessed(records, err)
                 reports, failures = split_outcomes(outcomes)
-                self.out.reports_soon(reports)
+                await self.out.announcements(announcements)
+                await self.out.reports(reports)
                 await self.out.failures(failures)
-                self.out.progress_soon(stages.progress.after_batch(self._raw_ends(partitions)))
+                await self.out.progress(stages.progress.after_batch(self._raw_ends(partitions)))
+                await self.out.settle()
                 self.telemetry.decode_stats(stages.decode.decoder.stats)
             stages.activity.end("decode")
 
     async def track(self, stream: Any) -> None:
-        """ais.reports -> alerts, movers and watermarks; then the vessels' state is written."""
+        """ais.reports -> alerts, movers and watermarks, delivered; then the vessels' state is
+        written."""
         stages = self.stages
         async for events in self._batches(stream):
             with self._timed("track"):
                 stages.activity.begin("track")
-                documents = [(event.message.partition, _json(event.value)) for event in events]
+                documents = [(event.message.partition, _document(event.value)) for event in events]
                 step, failures = stages.track.track(documents)
                 await self._publish(step, reported_time(documents))
-                stages.store.flush()
                 await self.out.failures(failures)
+                await self.out.settle()
+                stages.store.flush()
                 self._record_track()
             stages.activity.end("track", had_input=has_reports(documents))
 
@@ -98,6 +119,7 @@ class WorkerAgents:
                 await self.out.pairs(found)
                 await self.out.alerts(released)
                 await self.out.pair_watermarks(moved)
+                await self.out.settle()
                 store_changes(self.cells_table, cells.flush())
                 self._record_encounters()
 
@@ -108,6 +130,7 @@ class WorkerAgents:
                 for event in events:
                     pairs.take(event.message.partition, _json(event.value))
                 await self.out.alerts(pairs.advance())
+                await self.out.settle()
                 store_changes(self.pairs_table, pairs.flush())
                 self._record_encounters()
 
@@ -120,30 +143,60 @@ class WorkerAgents:
                 continue
             if summary is not None:
                 await self.out.vessel(event.key, summary)
+                await self.out.settle()
 
     # -- timers -----------------------------------------------------------------------------
 
     async def idle(self) -> None:
-        """Every input read to its end and nothing came for a tick: event time moves on."""
-        quiet = self.stages.activity.idle()
-        if quiet is None or not await self._read_to_end():
+        """Every input read to its end and nothing came for a tick: event time moves on.
+
+        Not while the broker is away: input that cannot come is not idle input. An outage
+        during the checks (the producer's flush waits for the broker) calls the tick off, and
+        the quiet is counted afresh from the broker's return (``broker_check``)."""
+        activity = self.stages.activity
+        if not self.telemetry.conditions.get("broker", True):
+            return
+        outages = self._outages
+        if activity.idle() is None or not await self._read_to_end():
+            return
+        quiet = activity.idle()
+        if quiet is None or outages != self._outages:
             return
         step = self.stages.track.tick(
             quiet, self._assigned(self.names.reports), self.settings.partitions
         )
         await self._publish(step)
+        await self.out.settle()
         self.stages.store.flush()
         self._record_track()
 
     async def raw_progress(self) -> None:
         stages = self.stages
         ends = self._raw_ends(self._assigned(self.names.raw))
-        self.out.progress_soon(
+        await self.out.progress(
             stages.progress.periodic(ends, decoding=stages.activity.busy("decode"))
         )
+        await self.out.settle()
 
     async def heartbeat(self) -> None:
         self.telemetry.beat()
+
+    async def broker_check(self) -> None:
+        """Readiness follows the broker: 0 while no bootstrap server answers, 1 again (if the
+        rest holds) once one does."""
+        reachable = await broker_reachable(self.settings.bootstrap, self.settings.probe_seconds)
+        if not reachable:
+            self._outages += 1
+        elif self.telemetry.conditions.get("broker") is False:
+            self.stages.activity.restart()  # the quiet of an outage is no idle input
+        if reachable != self.telemetry.conditions.get("broker"):
+            log.log(
+                logging.INFO if reachable else logging.WARNING,
+                "broker %s %s",
+                self.settings.bootstrap,
+                "reachable" if reachable else "unreachable: not ready",
+            )
+        self.telemetry.set_condition("broker", reachable)
 
     async def encounter_clocks(self) -> None:
         for name, stage in (("cells", self.stages.cells), ("pairs", self.stages.pairs)):
@@ -208,7 +261,10 @@ class WorkerAgents:
         consumer = self.app.consumer
         ends = await consumer.highwaters(*partitions)
         for tp in partitions:
-            if not read_to_end(await consumer.position(tp), ends.get(tp)):
+            # The end is the later of the broker's answer (ListOffsets, behind the truth on
+            # Tansu when a batch holds several records) and the highwater of the last fetch.
+            end = _later(ends.get(tp), consumer.highwater(tp))
+            if not read_to_end(await consumer.position(tp), end):
                 return False
         return True
 
@@ -247,11 +303,27 @@ class WorkerAgents:
         )
 
 
+def _later(first: int | None, second: int | None) -> int | None:
+    known = [offset for offset in (first, second) if offset is not None and offset >= 0]
+    return max(known, default=None)
+
+
 def _json(value: Any) -> Any:
     try:
         return json.loads(value)
     except (ValueError, TypeError):
         return None  # counted as malformed by the stage
+
+
+def _document(value: Any) -> Any:
+    """An ``ais.reports`` value: its JSON, or its text when it is none (the stage fails it
+    as ``malformed``, carrying the text)."""
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "backslashreplace")
+        return repr(value)
 
 
 def _raw_record(event: Any) -> RawRecord:

@@ -35,7 +35,7 @@ from streams.agents import WorkerAgents
 from streams.kafka import client_options
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
-from streams.sharing_stage import SharingStage, sharing_stage
+from streams.sharing_stage import sharing_stage
 from streams.worker_state import WorkerStages
 from zones.catalogue import load_catalogue
 from zones.index import ZoneIndex
@@ -74,7 +74,7 @@ def create_app(
         app,
         settings,
         stages,
-        Outbox(topics, partitions, telemetry, *_sharing(settings, topic)),
+        Outbox(topics, partitions, telemetry, **_sharing(settings, topic)),
         (cells_table, pairs_table),
         partial(partition_of, partitions=partitions),
         telemetry,
@@ -90,6 +90,7 @@ def create_app(
     app.timer(interval=tick, name="idle")(worker.idle)
     app.timer(interval=tick, name="raw-progress")(worker.raw_progress)
     app.timer(interval=1.0, name="heartbeat")(worker.heartbeat)
+    app.timer(interval=settings.probe_seconds, name="broker-check")(worker.broker_check)
     app.timer(interval=5.0, name="encounter-clocks")(worker.encounter_clocks)
     app.timer(interval=5.0, name="lag")(worker.lag)
     vessels_table.on_recover(worker.vessels_recovered)
@@ -131,12 +132,12 @@ def _zones(settings: Settings, zones: ZoneIndex | None) -> ZoneIndex:
     return load_catalogue(settings.zones, include_default=settings.default_zones)
 
 
-def _sharing(
-    settings: Settings, topic: Callable[[str], Any]
-) -> tuple[SharingStage | None, dict[str, Any]]:
-    """The sharing stage (``VIGILMAR_SHARING``, ``VIGILMAR_LISTS``) and its topics by name."""
+def _sharing(settings: Settings, topic: Callable[[str], Any]) -> dict[str, Any]:
+    """The sharing stage (``VIGILMAR_SHARING``, ``VIGILMAR_LISTS``) and its topics by name, as
+    the outbox's keyword arguments."""
     stage = sharing_stage(settings)
-    return stage, {} if stage is None else {name: topic(name) for name in stage.topics}
+    topics = {} if stage is None else {name: topic(name) for name in stage.topics}
+    return {"sharing": stage, "share_topics": topics}
 
 
 def _topic(app: faust.App, name: str) -> Any:

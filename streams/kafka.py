@@ -3,6 +3,8 @@ security options and topic creation."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 from typing import Any
 
@@ -96,3 +98,21 @@ def _why(err: BaseException) -> str:
     if isinstance(err, ssl.SSLError):
         return f"not a usable certificate or key ({err.reason or err})"
     return f"cannot read it ({getattr(err, 'strerror', None) or err})"
+
+
+async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
+    """Whether any of the ``bootstrap`` servers (``host:port,...``) accepts a connection within
+    ``timeout`` seconds: the worker's readiness probe (it says nothing when all are down)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host.strip("[]"), int(port)), timeout
+            )
+        except (OSError, ValueError, TimeoutError):
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+    return False

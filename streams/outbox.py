@@ -1,15 +1,26 @@
 """What a worker sends, and how: keys, JSON values and partitions on each topic, and the metrics
-of what went out. The topics are faust topics in a worker (anything with ``send`` and
-``send_soon`` in tests); nothing here decides what to send.
+of what went out. The topics are faust topics in a worker (anything with ``as_future_message``
+and ``publish_message`` in tests); nothing here decides what to send.
+
+Nothing sent is lost unnoticed: every message is published in the order sent, and its delivery
+is awaited before the agent takes its next batch (``Outbox.settle``), so the offsets behind it
+are not committed before it is on the broker. A publish the broker refuses (a rejoin's
+``UnknownError``, a timeout while it is away) is counted (``vigilmar_publish_failures_total``)
+and sent again, in order, until it is delivered; faust's own buffer is not used, since a
+failure there is only logged ("Future exception was never retrieved").
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
 from metrics.telemetry import Telemetry
 from models.alerts import Alert
@@ -18,6 +29,14 @@ from models.serialise import failure_to_dict, record_to_wire
 from streams.encounter_stages import watermark_broadcast
 from streams.sharing_stage import SharingStage
 from streams.stages import RawProgress
+
+log = logging.getLogger("vigilmar.worker")
+
+#: Refusals no retry can overcome: the message is larger than the broker accepts.
+UNDELIVERABLE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
+
+#: Seconds between attempts to deliver what the broker refused: doubling up to the last.
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def dumps(document: dict[str, Any]) -> bytes:
@@ -38,14 +57,27 @@ class WorkerTopics:
     vessels: Any
 
 
+@dataclass(slots=True)
+class Sent:
+    """One message on its way: what to send again if the broker refuses it."""
+
+    topic: Any
+    key: bytes
+    value: bytes
+    partition: int | None
+    delivered: Awaitable[Any]
+
+
 class Outbox:
-    """Sends to the worker's ``topics``, each of which has ``partitions``."""
+    """Sends to the worker's ``topics``, each of which has ``partitions``; ``ready`` is told
+    whether publishing works (``Telemetry.set_condition``)."""
 
     def __init__(
         self,
         topics: WorkerTopics,
         partitions: int,
         telemetry: Telemetry,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sharing: SharingStage | None = None,
         share_topics: Mapping[str, Any] | None = None,
     ) -> None:
@@ -55,35 +87,98 @@ class Outbox:
         #: Partners' lists and feeds (``streams.sharing_stage``), and their topics by name.
         self.sharing = sharing
         self.share_topics = dict(share_topics or {})
+        self._sleep = sleep
+        #: What each task (an agent, a timer) sent since its last ``settle``: each settles
+        #: its own, so a timer never takes an agent's deliveries for its own, nor back.
+        self._pending: dict[asyncio.Task[Any] | None, list[Sent]] = {}
+        #: The tasks sending refused messages again: publishing works when there are none.
+        self._retrying: set[asyncio.Task[Any] | None] = set()
 
-    def reports_soon(self, reports: Iterable[Decoded]) -> None:
-        """Decoded reports, keyed by MMSI. Buffered: faust flushes the producer before it commits
-        the input offsets, so a crash re-reads these lines rather than losing their reports."""
+    async def settle(self) -> None:
+        """Wait until everything sent since the last call is delivered; what the broker refused
+        is counted and sent again, in its order, until it is. Call before committing to what
+        was sent (writing state behind alerts, taking the next batch)."""
+        attempt = 0
+        task = asyncio.current_task()
+        while pending := self._pending.pop(task, []):
+            results = await asyncio.gather(*(s.delivered for s in pending), return_exceptions=True)
+            refused = [
+                n
+                for n, (sent, result) in enumerate(zip(pending, results, strict=True))
+                if _failed(result) and not self._undeliverable(sent, result)
+            ]
+            if not refused:
+                break
+            self._retrying.add(task)
+            self.telemetry.set_condition("publishing", False)
+            for n in refused:
+                error = results[n]
+                self.telemetry.publish_failures.labels(_name(pending[n].topic), _kind(error)).inc()
+            first = results[refused[0]]
+            # From the first refused message on, everything again, in order: the last copy of
+            # each message then comes after the last copy of every message sent before it
+            # (the ones delivered meanwhile come twice; consumers take duplicates).
+            again = pending[refused[0] :]
+            log.warning(
+                "%d of %d messages not delivered (%s: %s); sending %d again",
+                len(refused),
+                len(pending),
+                _kind(first),
+                first,
+                len(again),
+            )
+            await self._sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            attempt += 1
+            for sent in again:
+                await self._send(sent.topic, sent.key, sent.value, sent.partition)
+            self.telemetry.publish_retries.inc(len(again))
+        if task in self._retrying:
+            self._retrying.discard(task)
+            self.telemetry.set_condition("publishing", not self._retrying)
+
+    def _undeliverable(self, sent: Sent, error: BaseException) -> bool:
+        """A message no attempt can deliver (larger than the broker takes): counted as
+        dropped and logged with its key and size, not retried."""
+        if not isinstance(error, UNDELIVERABLE):
+            return False
+        topic = _name(sent.topic)
+        self.telemetry.publish_failures.labels(topic, _kind(error)).inc()
+        self.telemetry.publish_dropped.labels(topic).inc()
+        log.error(
+            "a message of %d bytes (key %r) to %s cannot be delivered: %s",
+            len(sent.value),
+            sent.key[:80],
+            topic,
+            error,
+        )
+        return True
+
+    async def reports(self, reports: Iterable[Decoded]) -> None:
+        """Decoded reports, keyed by MMSI."""
         topic = self.topics.reports
         for report in reports:
-            topic.send_soon(key=str(report.mmsi).encode(), value=dumps(record_to_wire(report)))
+            await self._send(topic, str(report.mmsi).encode(), dumps(record_to_wire(report)))
 
-    def announcements_soon(self, announcements: Iterable[dict[str, Any]]) -> None:
-        """Coverage announcements (``streams.coverage_stages``) to every reports partition,
-        buffered: sent before a batch's reports, a worker reading one of them has heard who its
-        decoder heard up to it."""
+    async def announcements(self, announcements: Iterable[dict[str, Any]]) -> None:
+        """Coverage announcements (``streams.coverage_stages``) to every reports partition:
+        sent before a batch's reports, a worker reading one of them has heard who its decoder
+        heard up to it."""
         topic = self.topics.reports
         for announcement in announcements:
             value = dumps(announcement)
             for partition in range(self.partitions):
-                topic.send_soon(key=b"cov", value=value, partition=partition)
+                await self._send(topic, b"cov", value, partition)
 
-    def progress_soon(self, words: Iterable[tuple[int, RawProgress]]) -> None:
-        """Raw-progress words to the reports partitions given, buffered behind the reports."""
+    async def progress(self, words: Iterable[tuple[int, RawProgress]]) -> None:
+        """Raw-progress words to the reports partitions given, behind the reports."""
         topic = self.topics.reports
         for partition, word in words:
-            topic.send_soon(key=b"raw", value=dumps(word.to_wire()), partition=partition)
+            await self._send(topic, b"raw", dumps(word.to_wire()), partition)
 
     async def failures(self, failures: Iterable[Failure]) -> None:
         for failure in failures:
-            await self.topics.deadletter.send(
-                key=failure.source.encode(), value=dumps(failure_to_dict(failure))
-            )
+            value = dumps(failure_to_dict(failure))
+            await self._send(self.topics.deadletter, failure.source.encode(), value)
             self.telemetry.deadletter.labels(failure.reason.value).inc()
 
     async def alerts(self, alerts: list[Alert], reported: float | None = None) -> None:
@@ -97,13 +192,13 @@ class Outbox:
         topics = self.topics
         for alert in alerts:
             value = dumps(alert.to_dict())
-            await topics.alerts.send(key=str(alert.mmsi).encode(), value=value)
+            await self._send(topics.alerts, str(alert.mmsi).encode(), value)
             for mmsi in (alert.mmsi, alert.other_mmsi):
                 if mmsi is not None:
-                    await topics.vessel_alerts.send(key=str(mmsi).encode(), value=value)
+                    await self._send(topics.vessel_alerts, str(mmsi).encode(), value)
         if shared is not None:
             for name, key, value in shared.sends:
-                await self.share_topics[name].send(key=key, value=value)
+                await self._send(self.share_topics[name], key, value)
         self.telemetry.published(alerts)
         if reported is not None:
             now = time.time()
@@ -111,10 +206,10 @@ class Outbox:
                 self.telemetry.alert_latency.observe(max(0.0, now - reported))
 
     async def movers(self, routed: Iterable[tuple[bytes, dict[str, Any]]]) -> None:
-        """Slow movers to their cells. ``send`` keeps them in order on each partition, so the
-        watermark announced after them never overtakes them."""
+        """Slow movers to their cells, in order on each partition, so the watermark announced
+        after them never overtakes them."""
         for key, wire in routed:
-            await self.topics.cells.send(key=key, value=dumps(wire))
+            await self._send(self.topics.cells, key, dumps(wire))
 
     async def cell_watermarks(self, marks: Mapping[int, float]) -> None:
         """Tell every cells partition how far each reports partition in ``marks`` has got."""
@@ -122,7 +217,7 @@ class Outbox:
 
     async def pairs(self, found: Iterable[tuple[bytes, dict[str, Any]]]) -> None:
         for key, wire in found:
-            await self.topics.pairs.send(key=key, value=dumps(wire))
+            await self._send(self.topics.pairs, key, dumps(wire))
 
     async def pair_watermarks(self, marks: Mapping[int, float]) -> None:
         """Tell every pairs partition how far each cells partition in ``marks`` has got."""
@@ -130,8 +225,37 @@ class Outbox:
 
     async def vessel(self, key: bytes, summary: dict[str, Any]) -> None:
         """A vessel's risk summary, keyed by its MMSI, to the compacted vessels topic."""
-        await self.topics.vessels.send(key=key, value=dumps(summary))
+        await self._send(self.topics.vessels, key, dumps(summary))
 
     async def _broadcast(self, topic: Any, marks: Mapping[int, float]) -> None:
         for partition, message in watermark_broadcast(marks, self.partitions):
-            await topic.send(key=b"wm", value=dumps(message), partition=partition)
+            await self._send(topic, b"wm", dumps(message), partition)
+
+    async def _send(
+        self, topic: Any, key: bytes, value: bytes, partition: int | None = None
+    ) -> None:
+        """Hand one message to the producer now, keeping its delivery to be awaited by
+        ``settle``. A producer that refuses it at once counts as a failed delivery."""
+        future = topic.as_future_message(key=key, value=value, partition=partition)
+        try:
+            await topic.publish_message(future)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the broker is away: counted and sent again by settle
+            if not future.done():
+                future.set_exception(err)
+        sent = Sent(topic, key, value, partition, future)
+        self._pending.setdefault(asyncio.current_task(), []).append(sent)
+
+
+def _failed(result: object) -> bool:
+    return isinstance(result, BaseException)
+
+
+def _kind(error: object) -> str:
+    return type(error).__name__
+
+
+def _name(topic: Any) -> str:
+    name = getattr(topic, "get_topic_name", None)
+    return str(name()) if callable(name) else str(getattr(topic, "name", topic))

@@ -28,6 +28,10 @@
   `VIGILMAR_SHARE_PREFIX.<partner>` and the audit to `VIGILMAR_SHARE_PREFIX.audit`
   (`VIGILMAR_SHARE_PREFIX`: `vigilmar.share`). `VIGILMAR_LISTS`: partners' vessel lists (CSV,
   comma-separated paths, as `replay --lists`).
+- `VIGILMAR_PROBE_SECONDS` (`2`): how often the worker checks that the broker answers
+  (`vigilmar_ready` is 0 while it does not).
+- `VIGILMAR_LOG_EVERY_SECONDS` (`10`): warnings and errors of one kind (a broker's connection
+  errors) are logged at most once in this many seconds, with a count of those held back.
 """
 
 from __future__ import annotations
@@ -106,6 +110,10 @@ class Settings:
     sharing: Path | None = None
     share_prefix: str = "vigilmar.share"
     lists: tuple[Path, ...] = ()
+    #: Seconds between two readiness probes of the broker (and the most one may take).
+    probe_seconds: float = 2.0
+    #: Seconds between two warnings of one kind in the log (``streams.logs.RateLimit``).
+    log_every_seconds: float = 10.0
 
     @property
     def bootstrap(self) -> str:
@@ -192,6 +200,8 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         sharing=_path(get("SHARING")),
         share_prefix=get("SHARE_PREFIX") or defaults.share_prefix,
         lists=_paths(get("LISTS")),
+        probe_seconds=number("PROBE_SECONDS", float, defaults.probe_seconds),
+        log_every_seconds=number("LOG_EVERY_SECONDS", float, defaults.log_every_seconds),
     )
 
 

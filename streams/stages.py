@@ -8,6 +8,8 @@ back, so replay and stream cannot disagree about behaviour.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +19,19 @@ from models.decode import Decoder
 from models.encounter import Mover
 from models.engine import Engine
 from models.monitor import Monitor, Step
+from models.normalise import FieldError
 from models.records import Decoded, Failure, FailureReason, InputLine, Outcome
-from models.serialise import record_from_wire
+from models.serialise import record_to_wire
 from models.track import VesselState
 from models.watermark import Watermark
 from streams.coverage_stages import CoverageListener, is_announcement
 from streams.encounter_stages import hold_alerts, route
+from streams.wire import report_from_wire
+
+log = logging.getLogger("vigilmar.worker")
+
+#: The most of one ``ais.reports`` value a failure carries.
+RAW_LIMIT = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +88,53 @@ class DecodeStage:
                 )
             )
             return
-        feed(InputLine(text, record.source, record.offset, record.timestamp), out)
+        try:
+            feed(InputLine(text, record.source, record.offset, record.timestamp), out)
+        except Exception as err:  # one line must never stop the agent
+            self._crashed(record, text, err, out)
+
+    def _crashed(self, record: RawRecord, text: str, err: Exception, out: list[Outcome]) -> None:
+        """The decoder raised on a line: what it decoded of the line before stands, the line
+        becomes one ``decode_error`` failure, and its counts still add up (the message it was
+        on, if it had counted one, is the failed one)."""
+        log.warning(
+            "the decoder raised on %s offset %d: %r",
+            record.source,
+            record.offset,
+            err,
+            exc_info=err,
+        )
+        stats = self.decoder.stats
+        if stats.messages <= stats.decoded_total + stats.failed_total:
+            stats.messages += 1
+        stats.failed[FailureReason.DECODE_ERROR.value] += 1
+        out.append(
+            Failure(
+                FailureReason.DECODE_ERROR,
+                raw=text,
+                source=record.source,
+                line_no=record.offset,
+                detail=f"the decoder raised {err!r:.300}",
+                timestamp=record.timestamp,
+            )
+        )
+
+
+def unprocessed(records: Iterable[RawRecord], err: Exception) -> list[Outcome]:
+    """A batch of raw records the decode stage raised on as a whole (past its per-line guard):
+    each becomes a ``decode_error`` failure carrying its line, for the dead-letter topic."""
+    log.error("the decode stage raised on a batch: %r", err, exc_info=err)
+    return [
+        Failure(
+            FailureReason.DECODE_ERROR,
+            raw=record.value.decode("utf-8", "backslashreplace"),
+            source=record.source,
+            line_no=record.offset,
+            detail=f"the decode stage raised {err!r:.300} on its batch",
+            timestamp=record.timestamp,
+        )
+        for record in records
+    ]
 
 
 def split_outcomes(outcomes: Iterable[Outcome]) -> tuple[list[Decoded], list[Failure]]:
@@ -158,28 +213,46 @@ class TrackStage:
                     failures.append(failure)
                 continue
             try:
-                record = record_from_wire(document)
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                failures.append(
-                    Failure(FailureReason.MALFORMED, raw=repr(document)[:2000], detail=repr(err))
-                )
+                record = report_from_wire(document)
+            except FieldError as err:
+                failures.append(Failure(err.reason, raw=_shown(document), detail=str(err)))
                 continue
             records.append(record)
             if record.timestamp is not None:
                 partitions.mark(partition, record.timestamp)
         least = partitions.least()
         watermark = float("-inf") if least is None else least - self._lateness
-        step = self.monitor.process(records, watermark)
+        try:
+            step = self.monitor.process(records, watermark)
+        except Exception as err:  # one batch must never stop the agent
+            return Step(), failures + self._crashed(records, err)
         failures.extend(step.late)
         step.late.clear()
         return step, failures
+
+    def _crashed(self, records: list[Decoded], err: Exception) -> list[Failure]:
+        """The monitor raised on a batch: each of its reports becomes a ``track_error``
+        failure carrying the report, for the dead-letter topic (whence it can be fed again).
+        The vessels it had reached before raising keep what it did to them."""
+        log.error("tracking raised on a batch of %d reports: %r", len(records), err, exc_info=err)
+        detail = f"tracking raised {err!r:.300} on its batch of {len(records)}"
+        return [
+            Failure(
+                FailureReason.TRACK_ERROR,
+                raw=json.dumps(record_to_wire(record), allow_nan=True),
+                source=record.source,
+                detail=detail,
+                timestamp=record.timestamp,
+            )
+            for record in records
+        ]
 
     def _progress(self, partition: int, document: dict[str, Any], failures: list[Failure]) -> None:
         try:
             progress = RawProgress.from_wire(document)
         except (KeyError, TypeError, ValueError) as err:
             failures.append(
-                Failure(FailureReason.MALFORMED, raw=repr(document)[:2000], detail=repr(err))
+                Failure(FailureReason.MALFORMED, raw=_shown(document), detail=repr(err))
             )
             return
         source = (progress.partition, partition)
@@ -290,6 +363,15 @@ def reported_time(documents: Iterable[tuple[int, Any]]) -> float | None:
 def has_reports(documents: Iterable[tuple[int, Any]]) -> bool:
     """Whether a batch of ``ais.reports`` values held input: progress words alone are not."""
     return any(_is_report(d) for _, d in documents)
+
+
+def _shown(document: Any) -> str:
+    """An ``ais.reports`` value as its failure carries it: JSON when it is, else its repr."""
+    try:
+        text = json.dumps(document, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(document)
+    return text[:RAW_LIMIT]
 
 
 def _is_report(document: Any) -> bool:

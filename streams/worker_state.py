@@ -54,6 +54,13 @@ class Activity:
         if had_input:
             self._last_input[agent] = self._clock()
 
+    def restart(self) -> None:
+        """Count the quiet afresh from now (the broker is back after an outage: what did not
+        come meanwhile could not)."""
+        now = self._clock()
+        for agent in self._last_input:
+            self._last_input[agent] = now
+
     def busy(self, agent: str | None = None) -> bool:
         """Whether ``agent`` (or any agent) is in a batch."""
         if agent is None:

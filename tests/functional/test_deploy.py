@@ -58,6 +58,10 @@ METRICS = {
     "vigilmar_consumer_lag_messages": "gauge",
     "vigilmar_batch_duration_seconds": "histogram",
     "vigilmar_alert_latency_seconds": "histogram",
+    "vigilmar_publish_failures_total": "counter",
+    "vigilmar_publish_retries_total": "counter",
+    "vigilmar_publish_dropped_total": "counter",
+    "vigilmar_broker_reachable": "gauge",
     "vigilmar_up": "gauge",
     "vigilmar_ready": "gauge",
 }

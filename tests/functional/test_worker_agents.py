@@ -35,14 +35,22 @@ Journal = list[tuple[str, Any, Any]]  # (topic or table, key, value)
 
 
 class FakeTopic:
+    """Takes every message at once, as a broker that is always there."""
+
     def __init__(self, name: str, journal: Journal) -> None:
         self.name, self.journal = name, journal
 
-    async def send(self, key: bytes, value: bytes, partition: int | None = None) -> None:
-        self.send_soon(key, value, partition)
+    def as_future_message(
+        self, key: bytes, value: bytes, partition: int | None = None
+    ) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.message = (key, value, partition)  # type: ignore[attr-defined]
+        return future
 
-    def send_soon(self, key: bytes, value: bytes, partition: int | None = None) -> None:
+    async def publish_message(self, future: asyncio.Future[Any]) -> None:
+        key, value, partition = future.message  # type: ignore[attr-defined]
         self.journal.append((self.name, (key, partition), json.loads(value)))
+        future.set_result(None)
 
 
 class FakeTable(dict[bytes, Any]):

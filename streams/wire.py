@@ -1,0 +1,71 @@
+"""Reports read back from ``ais.reports``, checked as strictly as any other input.
+
+Anything may be written to a Kafka topic: another producer, an older worker, a hand-typed
+``kafka-console-producer`` line. ``models.serialise.record_from_wire`` only reshapes a
+document; here every field is checked with the same ``models.normalise`` rules the CSV and JSON
+readers use (ASCII numbers only, finite, in range, a plausible receive time), so that a value
+the engine cannot take becomes a failure with a reason before it reaches the ``Monitor``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.normalise import FieldError, imo, message_type, mmsi, number, whole
+from models.records import PLAUSIBLE, Decoded, FailureReason
+from models.serialise import record_from_wire
+
+_NUMBERS = ("lat", "lon", "speed", "course")
+_WHOLE = ("heading", "status", "ship_type")
+_TEXT = ("name", "callsign", "destination", "source", "part")
+
+
+def report_from_wire(document: Any) -> Decoded:
+    """The report an ``ais.reports`` value holds. Raises ``FieldError`` (with its reason:
+    ``malformed`` for another shape or a field that is not a value at all, ``bad_value`` for
+    one the engine cannot take, ``bad_time`` for an impossible receive time,
+    ``unsupported_type``)."""
+    try:
+        return _checked(document)
+    except FieldError as err:
+        if err.reason is FailureReason.BAD_ROW:  # a CSV's word; on a topic it is malformed
+            raise FieldError(FailureReason.MALFORMED, str(err)) from err
+        raise
+
+
+def _checked(document: Any) -> Decoded:
+    if not isinstance(document, dict):
+        raise FieldError(FailureReason.MALFORMED, f"a {type(document).__name__}, not an object")
+    clean: dict[str, Any] = dict(document)
+    msg_type = message_type(document.get("type"))
+    if msg_type is None:
+        raise FieldError(FailureReason.MALFORMED, "no message type")
+    clean["type"] = msg_type
+    clean["mmsi"] = mmsi(document.get("mmsi"))
+    clean["t"] = _time(document.get("t"))
+    for name in _NUMBERS:
+        if name in document:
+            clean[name] = number(document[name], name)
+    for name in _WHOLE:
+        if name in document:
+            clean[name] = whole(document[name], name)
+    if "imo" in document:
+        clean["imo"] = imo(document["imo"])
+    for name in _TEXT:
+        value = document.get(name)
+        if value is not None and not isinstance(value, str):
+            raise FieldError(FailureReason.BAD_VALUE, f"{name} {value!r:.40} is not text")
+    if not isinstance(document.get("impossible", False), bool):
+        raise FieldError(FailureReason.BAD_VALUE, "impossible is not true or false")
+    if "lat" in clean and (clean["lat"] is None) != (clean.get("lon") is None):
+        raise FieldError(FailureReason.BAD_VALUE, "a latitude without a longitude, or back")
+    return record_from_wire(clean)
+
+
+def _time(value: Any) -> float | None:
+    seconds = number(value, "t")
+    if seconds is not None and seconds not in PLAUSIBLE:
+        raise FieldError(
+            FailureReason.BAD_TIME, f"t {seconds!r} is not a receive time between 1990 and 2100"
+        )
+    return seconds
