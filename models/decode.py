@@ -5,6 +5,15 @@ outcome — a decoded record or a ``Failure`` with a reason — so that
 ``decoded + failed == messages`` always holds. Lines that carry no AIS message (blank lines,
 comments, ``$PGHP``/``ZDA`` time sentences, receiver alarms) are counted under ``ignored``.
 
+Duplicates: with ``duplicate_seconds`` above 0, a payload (single-part, or a multipart message
+once assembled) already heard within that many seconds of event time — the same transmission
+heard by another receiver (``models.duplicates``) — is counted under ``duplicates`` and not
+decoded again; it is neither a message nor a failure. Messages without a time are never
+duplicates.
+
+Position reports (types 1, 2, 3, 18, 19, 27) are read by ``models.fast_decode``, every other
+type — and any position report that reader does not take — by pyais.
+
 Times: a sentence's own time (tag block ``c:``, trailing epoch column) wins; then the receive
 time given with the line (Kafka record or feeder clock); then the latest time seen earlier in the
 same source (a ``$PGHP`` or ``ZDA`` line, or a previous sentence) — counted as ``inherited``; with
@@ -36,6 +45,9 @@ import sys
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
+from models.config import TrackingConfig
+from models.duplicates import DuplicateFilter
+from models.fast_decode import FAST_TYPES, position_report
 from models.nmea import (
     Sentence,
     TagBlock,
@@ -125,7 +137,8 @@ class _Source:
 
 @dataclass(slots=True)
 class DecodeStats:
-    """Counts kept by a decoder; ``messages == decoded_total + failed_total``."""
+    """Counts kept by a decoder; ``messages == decoded_total + failed_total``, and the copies
+    of messages already decoded (``duplicates``) apart."""
 
     lines: int = 0  # NMEA lines read
     records: int = 0  # CSV rows and JSON Lines objects taken in already decoded (or failed)
@@ -136,6 +149,7 @@ class DecodeStats:
     ignored: Counter[str] = field(default_factory=Counter)  # by kind of line
     inherited: int = 0  # sentences whose time came from an earlier line of their source
     untimed: int = 0  # decoded messages with no time at all
+    duplicates: int = 0  # payloads heard again within duplicate_seconds, not decoded again
 
     @property
     def decoded_total(self) -> int:
@@ -152,8 +166,10 @@ class Decoder:
     State per source is its last known time and its unfinished multipart groups; a group that has
     not completed within ``multipart_window`` sentences (or ``multipart_seconds`` of event time)
     of its first part fails as ``incomplete_multipart``. Receive times outside ``time_window``
-    are not data (see the module's docstring). Call ``flush`` at the end of input to fail what is
-    still pending.
+    are not data (see the module's docstring). With ``duplicate_seconds`` above 0, copies of a
+    payload heard within that many seconds are counted as ``duplicates`` and not decoded
+    (``TrackingConfig.duplicate_seconds``; 0, the default here, keeps every copy). Call
+    ``flush`` at the end of input to fail what is still pending.
     """
 
     def __init__(
@@ -162,14 +178,21 @@ class Decoder:
         *,
         time_window: TimeWindow = PLAUSIBLE,
         multipart_seconds: float = MULTIPART_SECONDS,
+        duplicate_seconds: float = 0.0,
     ) -> None:
         self.stats = DecodeStats()
+        self._copies = DuplicateFilter(duplicate_seconds) if duplicate_seconds > 0 else None
         self.time_window = time_window
         self._window = multipart_window
         self._max_age = multipart_seconds
         self._earliest = time_window.earliest
         self._latest = time_window.latest
         self._sources: dict[str, _Source] = {}
+
+    @classmethod
+    def for_tracking(cls, tracking: TrackingConfig) -> Decoder:
+        """The decoder both edges use: ``tracking``'s multipart window and duplicate window."""
+        return cls(tracking.multipart_window, duplicate_seconds=tracking.duplicate_seconds)
 
     @property
     def open_groups(self) -> int:
@@ -409,6 +432,14 @@ class Decoder:
         if not payload:
             self._fail(out, FailureReason.EMPTY_PAYLOAD, raw, line, "no payload")
             return
+        copies = self._copies
+        if (
+            copies is not None
+            and timestamp is not None
+            and copies.is_copy(f"{payload},{fill}" if fill else payload, timestamp)
+        ):
+            self.stats.duplicates += 1
+            return
         code = ord(payload[0]) - 48
         msg_type = code - 8 if code > 40 else code
         if msg_type not in _VALID_TYPES:
@@ -421,7 +452,14 @@ class Decoder:
             return
         record: Decoded
         try:
-            if msg_type in TRACKED_TYPES:
+            fast = (
+                position_report(msg_type, payload, fill, timestamp, line.source)
+                if msg_type in FAST_TYPES
+                else None
+            )
+            if fast is not None:
+                record = fast
+            elif msg_type in TRACKED_TYPES:
                 record = to_record(msg_type, payload, fill, timestamp, line.source)
             else:
                 record = other_message(msg_type, payload, timestamp, line.source)

@@ -327,7 +327,7 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def decode_items(items: Iterator[InputLine | Outcome]) -> Iterator[Outcome]:
     """Lines through the decoder; records that came decoded pass as they are."""
-    decoder = Decoder()
+    decoder = Decoder.for_tracking(Config().tracking)  # drops the duplicates replay drops
     outcomes: list[Outcome] = []
     for item in items:
         if isinstance(item, InputLine):

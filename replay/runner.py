@@ -120,7 +120,7 @@ class ReplayRunner:
         self.sink = sink
         self.on_failure = on_failure
         self.batch_size = batch_size
-        self.decoder = Decoder(engine.config.tracking.multipart_window)
+        self.decoder = Decoder.for_tracking(engine.config.tracking)
         self.monitor = Monitor(engine)
         self.summary = ReplaySummary(decode=self.decoder.stats)
         self._records: list[Decoded] = []
