@@ -30,9 +30,11 @@ from pathlib import Path
 
 from pyais.stream import FileReaderStream
 
-from models.config import Config
+from models.config import Config, TrackingConfig
 from models.decode import Decoder
 from models.engine import Engine
+from models.fast_decode import FAST_TYPES, position_report
+from models.normalise import MIN_BITS, to_record
 from models.records import InputLine, Outcome
 from replay.readers import Reader
 from replay.runner import ReplayRunner, ReplaySummary
@@ -129,12 +131,18 @@ def bare_pyais(path: Path) -> int:
 
 
 def full_replay(path: Path) -> int:
-    return _replay(path).messages
+    summary = _replay(path)
+    return summary.messages + summary.decode.duplicates  # every AIS message, as pyais counts
 
 
-def _replay(path: Path) -> ReplaySummary:
+def full_replay_every_copy(path: Path) -> int:
+    """The full replay with ``tracking.duplicate_seconds = 0``: every copy decoded and tracked."""
+    return _replay(path, Config(tracking=TrackingConfig(duplicate_seconds=0.0))).messages
+
+
+def _replay(path: Path, config: Config | None = None) -> ReplaySummary:
     """What ``vigilmar replay PATH --out /dev/null`` does in-process, without the progress bar."""
-    engine = Engine(Config(), load_catalogue())
+    engine = Engine(config or Config(), load_catalogue())
     with open(os.devnull, "w", encoding="utf-8") as devnull:
         sink = make_sink("jsonl", devnull)
         summary = ReplayRunner(engine, sink).run(iter(Reader([path])))
@@ -143,13 +151,54 @@ def _replay(path: Path) -> ReplaySummary:
 
 
 def decode_only(path: Path) -> int:
-    decoder, out = Decoder(), list[Outcome]()
+    """The replay's decoder (duplicates dropped) over the file, nothing after it."""
+    decoder, out = Decoder.for_tracking(Config().tracking), list[Outcome]()
     for item in Reader([path]):
         if isinstance(item, InputLine):
             decoder.feed(item, out)
             out.clear()
     decoder.flush(out)
-    return decoder.stats.messages
+    return decoder.stats.messages + decoder.stats.duplicates
+
+
+def position_payloads(path: Path) -> list[tuple[int, str, int]]:
+    """(type, payload, fill bits) of the single-part position reports in ``path``."""
+    found = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split("*")[0].split(",")
+        if len(fields) == 7 and fields[0][-3:] in ("VDM", "VDO") and fields[1] == "1":
+            payload, fill = fields[5], fields[6][:1]
+            if payload and fill.isdigit():
+                code = ord(payload[0]) - 48
+                msg_type = code - 8 if code > 40 else code
+                if msg_type in FAST_TYPES and 6 * len(payload) - int(fill) >= MIN_BITS[msg_type]:
+                    found.append((msg_type, payload, int(fill)))
+    return found
+
+
+def payload_rates(path: Path, rounds: int) -> None:
+    """Position payloads alone: ``models.fast_decode`` against pyais (``to_record``), CPU time,
+    alternated, on the same payloads in the same run."""
+    payloads = position_payloads(path)
+    readers = {
+        "pyais (to_record)": to_record,
+        "fast_decode.position_report": position_report,
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in readers}
+    for _ in range(rounds):
+        for name, read in readers.items():
+            gc.collect()
+            start = time.process_time()
+            for msg_type, payload, fill in payloads:
+                read(msg_type, payload, fill, 1.0, "bench")
+            cpu[name].append(time.process_time() - start)
+    base = statistics.median(cpu["pyais (to_record)"])
+    print(f"\ne. {len(payloads):,} position payloads of the input, to records (CPU time, median "
+          f"of {rounds}):")  # fmt: skip
+    for name, times in cpu.items():
+        mid = statistics.median(times)
+        rate = len(payloads) / mid
+        print(f"   {name:30}{mid:7.2f} s {rate:11,.0f}/s {base / mid:6.2f} x pyais")
 
 
 def read_only(path: Path) -> int:
@@ -159,6 +208,7 @@ def read_only(path: Path) -> int:
 MEASURES: dict[str, Callable[[Path], int]] = {
     "a. bare pyais": bare_pyais,
     "b. vigilmar full replay": full_replay,
+    "   full replay, every copy": full_replay_every_copy,
     "c. vigilmar decode only": decode_only,
     "   vigilmar reader only": read_only,
 }
@@ -189,7 +239,7 @@ def print_table(results: Results, lines: int) -> None:
               f"{messages / mid:11,.0f}{base / mid:8.2f}")  # fmt: skip
 
 
-def cli_once(path: Path) -> None:
+def cli_once(path: Path, pyais_seconds: float) -> None:
     """The console script as a subprocess, once: interpreter start and zone loading included."""
     exe = Path(sys.executable).with_name("vigilmar")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "replay.cli"]
@@ -199,7 +249,8 @@ def cli_once(path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - start
-    print(f"\nd. CLI subprocess: {wall:.2f} s wall (exit {done.returncode}); its summary:")
+    print(f"\nd. CLI subprocess: {wall:.2f} s wall (exit {done.returncode}), "
+          f"{pyais_seconds / wall:.2f} x bare pyais (median a.); its summary:")  # fmt: skip
     print(done.stderr)
 
 
@@ -252,13 +303,15 @@ def main() -> None:
     print(f"input: {path.relative_to(ROOT)} ({lines:,} lines, {path.stat().st_size / 1e6:.1f} "
           f"MB); Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; code {code_revision()}; "
           f"{args.rounds} rounds, wall times")  # fmt: skip
-    print_table(run_rounds(path, args.rounds), lines)
+    results = run_rounds(path, args.rounds)
+    print_table(results, lines)
     probe = subprocess.run(
         [sys.executable, "-m", "benchmarks.replay_throughput", "--memory-probe", str(path)],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     print(f"\nb. memory of one full replay in a fresh process: {probe.stdout.strip()}")
-    cli_once(path)
+    cli_once(path, statistics.median(results["a. bare pyais"][0]))
+    payload_rates(path, args.rounds)
     if args.profile:
         profile_once(path, args.profile)
 

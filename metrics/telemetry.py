@@ -164,12 +164,14 @@ class Telemetry:
                 seen[label] = value
 
     def decode_stats(self, stats: Any) -> None:
-        """From a ``models.decode.DecodeStats``: decoded, failed by reason, ignored lines."""
+        """From a ``models.decode.DecodeStats``: decoded, failed by reason, ignored lines, and
+        copies of messages already decoded (``outcome="duplicate"``, not failures)."""
         current = Counter(
             {
                 "decoded": stats.decoded_total,
                 "failed": stats.failed_total,
                 "ignored": sum(stats.ignored.values()),
+                "duplicate": stats.duplicates,
             }
         )
         self.totals("decode", current, lambda outcome, n: self.count("decode", outcome, n))

@@ -128,6 +128,11 @@ class TrackingConfig:
     #: of order (up to 290 s in the GFW worldwide sample, where 0.6 % of reports exceed 60 s).
     lateness_seconds: float = 60.0
     multipart_window: int = 100  # sentences a multipart message may take to complete
+    #: A payload heard again within this many seconds of event time is the same transmission
+    #: from another receiver: counted as a duplicate, not decoded again (0: keep every copy).
+    #: Copies in the real feeds come within 10 s of each other; the same bits are sent again
+    #: at the soonest a minute later (see ``models.duplicates``).
+    duplicate_seconds: float = 10.0
     #: A vessel unheard this long (event time) leaves memory (and a worker's table); heard
     #: again, it starts afresh, as a new vessel would.
     evict_after_hours: float = 168.0
@@ -138,6 +143,7 @@ class TrackingConfig:
             "tracking",
             lateness_seconds=_NON_NEGATIVE,
             multipart_window=_COUNT,
+            duplicate_seconds=_Rule(float, minimum=0, maximum=55),
             evict_after_hours=_POSITIVE,
         )
 

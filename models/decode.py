@@ -5,6 +5,15 @@ outcome — a decoded record or a ``Failure`` with a reason — so that
 ``decoded + failed == messages`` always holds. Lines that carry no AIS message (blank lines,
 comments, ``$PGHP``/``ZDA`` time sentences, receiver alarms) are counted under ``ignored``.
 
+Duplicates: with ``duplicate_seconds`` above 0, a payload (single-part, or a multipart message
+once assembled) already heard within that many seconds of event time — the same transmission
+heard by another receiver (``models.duplicates``) — is counted under ``duplicates`` and not
+decoded again; it is neither a message nor a failure. Messages without a time are never
+duplicates.
+
+Position reports (types 1, 2, 3, 18, 19, 27) are read by ``models.fast_decode``, every other
+type — and any position report that reader does not take — by pyais.
+
 Times: a sentence's own time (tag block ``c:``, trailing epoch column, then the line's leading
 time column) wins; then the receive time given with the line (Kafka record or feeder clock), which
 also wins over a leading time that names no zone (the feeder read it in the zone it was told);
@@ -46,6 +55,9 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
+from models.config import TrackingConfig
+from models.duplicates import DuplicateFilter
+from models.fast_decode import FAST_TYPES, position_report
 from models.nmea import (
     Clock,
     LeadingTime,
@@ -142,7 +154,8 @@ class _Source:
 
 @dataclass(slots=True)
 class DecodeStats:
-    """Counts kept by a decoder; ``messages == decoded_total + failed_total``."""
+    """Counts kept by a decoder; ``messages == decoded_total + failed_total``, and the copies
+    of messages already decoded (``duplicates``) apart."""
 
     lines: int = 0  # NMEA lines read
     records: int = 0  # CSV rows and JSON Lines objects taken in already decoded (or failed)
@@ -156,6 +169,7 @@ class DecodeStats:
     #: Per source, its AIS sentences by the clock that timed them (``Clock`` values; a leading
     #: local time says the zone it was read in).
     clocks: dict[str, Counter[str]] = field(default_factory=dict)
+    duplicates: int = 0  # payloads heard again within duplicate_seconds, not decoded again
 
     @property
     def decoded_total(self) -> int:
@@ -172,8 +186,10 @@ class Decoder:
     State per source is its last known time and its unfinished multipart groups; a group that has
     not completed within ``multipart_window`` sentences (or ``multipart_seconds`` of event time)
     of its first part fails as ``incomplete_multipart``. Receive times outside ``time_window``
-    are not data (see the module's docstring). Call ``flush`` at the end of input to fail what is
-    still pending.
+    are not data (see the module's docstring). With ``duplicate_seconds`` above 0, copies of a
+    payload heard within that many seconds are counted as ``duplicates`` and not decoded
+    (``TrackingConfig.duplicate_seconds``; 0, the default here, keeps every copy). Call
+    ``flush`` at the end of input to fail what is still pending.
     """
 
     def __init__(
@@ -183,16 +199,28 @@ class Decoder:
         time_window: TimeWindow = PLAUSIBLE,
         multipart_seconds: float = MULTIPART_SECONDS,
         timezone: tzinfo = UTC,
+        duplicate_seconds: float = 0.0,
     ) -> None:
         self.stats = DecodeStats()
         self.timezone = timezone
         self._local_clock = f"{Clock.LEADING_LOCAL} (read as {timezone})"
+        self._copies = DuplicateFilter(duplicate_seconds) if duplicate_seconds > 0 else None
         self.time_window = time_window
         self._window = multipart_window
         self._max_age = multipart_seconds
         self._earliest = time_window.earliest
         self._latest = time_window.latest
         self._sources: dict[str, _Source] = {}
+
+    @classmethod
+    def for_tracking(cls, tracking: TrackingConfig, timezone: tzinfo = UTC) -> Decoder:
+        """The decoder both edges use: ``tracking``'s multipart window and duplicate window;
+        naive leading times read in ``timezone``."""
+        return cls(
+            tracking.multipart_window,
+            timezone=timezone,
+            duplicate_seconds=tracking.duplicate_seconds,
+        )
 
     @property
     def open_groups(self) -> int:
@@ -483,6 +511,14 @@ class Decoder:
         if not payload:
             self._fail(out, FailureReason.EMPTY_PAYLOAD, raw, line, "no payload")
             return
+        copies = self._copies
+        if (
+            copies is not None
+            and timestamp is not None
+            and copies.is_copy(f"{payload},{fill}" if fill else payload, timestamp)
+        ):
+            self.stats.duplicates += 1
+            return
         code = ord(payload[0]) - 48
         msg_type = code - 8 if code > 40 else code
         if msg_type not in _VALID_TYPES:
@@ -495,7 +531,14 @@ class Decoder:
             return
         record: Decoded
         try:
-            if msg_type in TRACKED_TYPES:
+            fast = (
+                position_report(msg_type, payload, fill, timestamp, line.source)
+                if msg_type in FAST_TYPES
+                else None
+            )
+            if fast is not None:
+                record = fast
+            elif msg_type in TRACKED_TYPES:
                 record = to_record(msg_type, payload, fill, timestamp, line.source)
             else:
                 record = other_message(msg_type, payload, timestamp, line.source)

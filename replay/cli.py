@@ -486,9 +486,9 @@ def run_decode(args: argparse.Namespace) -> int:
 
 
 def decode_items(items: Iterator[InputLine | Outcome], timezone: tzinfo = UTC) -> Iterator[Outcome]:
-    """Lines through the decoder (naive leading times read in ``timezone``); records that came
-    decoded pass as they are."""
-    decoder = Decoder(timezone=timezone)
+    """Lines through the decoder (naive leading times read in ``timezone``; the duplicates
+    replay drops, dropped); records that came decoded pass as they are."""
+    decoder = Decoder.for_tracking(Config().tracking, timezone)
     outcomes: list[Outcome] = []
     for item in items:
         if isinstance(item, InputLine):

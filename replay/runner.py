@@ -132,7 +132,7 @@ class ReplayRunner:
         self.sink = sink
         self.on_failure = on_failure
         self.batch_size = batch_size
-        self.decoder = Decoder(engine.config.tracking.multipart_window, timezone=timezone)
+        self.decoder = Decoder.for_tracking(engine.config.tracking, timezone)
         self.monitor = Monitor(engine)
         self.summary = ReplaySummary(decode=self.decoder.stats, formats=formats or {})
         self._records: list[Decoded] = []
@@ -254,6 +254,11 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     if summary.failed:
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.failed.items()))
         out(f"  failures by reason: {reasons}\n")
+    if summary.decode.duplicates:
+        out(
+            f"  {summary.decode.duplicates:,} copies of messages already heard (other receivers, "
+            "within tracking.duplicate_seconds) were not decoded again\n"
+        )
     for incomplete in summary.incomplete:
         out(f"  not read to the end: {incomplete}\n")
     if summary.ignored:

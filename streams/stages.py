@@ -47,7 +47,7 @@ class RawRecord:
 
 class DecodeStage:
     def __init__(self, engine: Engine) -> None:
-        self.decoder = Decoder(engine.config.tracking.multipart_window)
+        self.decoder = Decoder.for_tracking(engine.config.tracking)
         #: The latest event time decoded from each raw partition.
         self.latest: dict[int, float] = {}
 
