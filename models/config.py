@@ -149,6 +149,11 @@ class LoiteringConfig:
     max_radius_km: float = 5.0
     #: A silence longer than this ends an episode: loitering is only claimed while observed.
     max_gap_hours: float = 2.0
+    #: A port's approaches: an episode that begins this near a port or anchorage (beyond its
+    #: edge) is a ship waiting off a port — for a berth, a pilot, the tide — not an alert, like
+    #: one inside it (Global Fishing Watch: encounters >= 10 km from an anchorage, loitering
+    #: >= 20 nm from shore). 0 leaves only the harbours themselves.
+    approach_km: float = 10.0
 
     def __post_init__(self) -> None:
         _check(
@@ -158,6 +163,7 @@ class LoiteringConfig:
             min_hours=_POSITIVE,
             max_radius_km=_POSITIVE,
             max_gap_hours=_POSITIVE,
+            approach_km=_NON_NEGATIVE,
         )
 
 
