@@ -230,6 +230,14 @@ class PositionJumpConfig:
     min_distance_km: float = 1.0
     #: Time differences are floored at this many seconds (receive times carry jitter).
     min_seconds: float = 10.0
+    #: A jump this soon after the vessel's previous one is part of one incident: the jumps
+    #: after the first are one series episode (models/detectors/series.py), closed once this
+    #: long passes without a jump (gpsdio-segment breaks segments after 24 h).
+    repeat_hours: float = 24.0
+    #: A fix whose other coordinate is intact and whose longitude (latitude) lies nearer the
+    #: mirror image of the vessel's than this share of its jump is a sign read wrong: a
+    #: decoding artefact, counted, not alerted (0: never).
+    mirror_share: float = 0.1
 
     def __post_init__(self) -> None:
         _check(
@@ -238,6 +246,8 @@ class PositionJumpConfig:
             max_speed_knots=_POSITIVE,
             min_distance_km=_POSITIVE,
             min_seconds=_POSITIVE,
+            repeat_hours=_POSITIVE,
+            mirror_share=_Rule(float, minimum=0, maximum=1),
         )
 
 
@@ -261,9 +271,13 @@ class PortCallConfig:
 class IdentityConfig:
     #: A name, call sign, IMO or ship type that changes from one heard this recently is an alert.
     window_hours: float = 72.0
+    #: A change this soon after the vessel's previous one is part of one incident: the changes
+    #: after the first are one series episode (models/detectors/series.py), closed once this
+    #: long passes without a change.
+    repeat_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        _check(self, "identity", window_hours=_POSITIVE)
+        _check(self, "identity", window_hours=_POSITIVE, repeat_hours=_POSITIVE)
 
 
 @dataclass(frozen=True, slots=True)
