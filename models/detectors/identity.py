@@ -80,7 +80,8 @@ class Identity:
         self.repeats = Repeats(config.repeat_hours * SECONDS_PER_HOUR)
 
     def due(self, state: IdentityState) -> float | None:
-        return self.repeats.due(state.series)
+        series = state.series
+        return None if series is None else series.last + self.repeats.window
 
     def initial(self) -> IdentityState:
         return IdentityState()
@@ -100,6 +101,8 @@ class Identity:
         )
 
     def step(self, state: IdentityState, obs: Observation) -> tuple[IdentityState, list[Finding]]:
+        if obs.kind is Kind.POSITION and state.checked and state.series is None:
+            return state, []  # the hot path: a vessel's every report after its first
         ended: list[Finding] = []
         if state.series is not None:
             state.series, closed = self.repeats.expire(state.series, obs.t)
@@ -114,9 +117,10 @@ class Identity:
         state.checked = True
         reason = invalid_reason(obs.mmsi)
         if reason is None:
-            return state, []
+            return state, ended
         fix = obs.position
         return state, [
+            *ended,
             Finding(
                 type=AlertType.INVALID_IDENTITY,
                 status=Status.CLOSED,
@@ -127,7 +131,7 @@ class Identity:
                 lon=fix.lon,
                 evidence={"reason": reason},
                 summary=f"Positions reported under an invalid identity: {reason}",
-            )
+            ),
         ]
 
     def _changed(self, state: IdentityState, obs: Observation) -> list[Finding]:

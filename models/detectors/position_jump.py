@@ -105,6 +105,8 @@ class PositionJump:
         )
 
     def due(self, state: JumpState) -> float | None:
+        if state.conflict is None and state.series is None:
+            return None
         conflict = (
             None if state.conflict is None else self.conflicts.due(state.conflict, state.tracks)
         )
@@ -122,9 +124,10 @@ class PositionJump:
             state.conflict, findings = conflicts.expire(
                 state.conflict, state.tracks, obs.t, obs.mmsi
             )
-        state.series, ended = self.repeats.expire(state.series, obs.t)
-        if ended is not None:
-            findings.append(self._series(obs.mmsi, ended, state, Status.CLOSED))
+        if state.series is not None:
+            state.series, ended = self.repeats.expire(state.series, obs.t)
+            if ended is not None:
+                findings.append(self._series(obs.mmsi, ended, state, Status.CLOSED))
         if obs.kind is Kind.SILENCE:
             return state, findings
         fix = obs.position
