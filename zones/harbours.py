@@ -151,11 +151,10 @@ class HarbourApproaches:
 
     def _build(self) -> None:
         circles = [(i, z) for i, z in enumerate(self._zones) if isinstance(z, CircleZone)]
-        owners = [np.full(len(z.centres), i, dtype=np.intp) for i, z in circles]
-        centres = [z.centres for _, z in circles]
         if circles:
-            self._circle_owner = np.concatenate(owners)
-            stacked = np.concatenate(centres)
+            counts = [len(z.centres) for _, z in circles]
+            self._circle_owner = np.repeat(np.array([i for i, _ in circles], dtype=np.intp), counts)
+            stacked = np.concatenate([z.centres for _, z in circles])
             self._circle_lon, self._circle_lat = stacked[:, 0], stacked[:, 1]
             self._circle_tree = shapely.STRtree(shapely.points(stacked))
         largest = max((z.radius_m for _, z in circles), default=0.0) / 1000.0
