@@ -13,7 +13,18 @@ from models.config import Config, ConfigError, load_config
 from models.detectors.identity import Identity
 from models.detectors.position_jump import PositionJump
 from models.detectors.series import Repeats, Series
-from tests.factories import HOUR, MINUTE, T0, move, of_type, position, run, static, voyage
+from tests.factories import (
+    HOUR,
+    MINUTE,
+    T0,
+    move,
+    of_type,
+    position,
+    run,
+    static,
+    validate_alert,
+    voyage,
+)
 
 MMSI = 431704490
 #: The mid-Atlantic, where the GFW satellite track of 431704490 mirrors to South Sudan.
@@ -112,6 +123,8 @@ class TestJumpSeries:
         assert closed.evidence["jumps"] == 35
         assert closed.evidence["first_jump"] == single[0].to_dict()["start"]
         assert "35 jumps" in closed.explanation
+        for alert in jumps:
+            validate_alert(alert.to_dict())
 
     def test_jumps_a_day_apart_are_separate_incidents(self) -> None:
         """Beyond ``repeat_hours`` after the last one, a jump is alerted on its own again."""
@@ -207,6 +220,24 @@ class TestIdentitySeries:
         assert [a.status for a in series] == [Status.OPEN]
         assert series[0].evidence["changes"] == 2
         assert series[0].evidence["new"] == "NAUTICAST"
+
+    def test_the_series_closes_a_day_after_the_last_change_on_event_time(self) -> None:
+        """The vessel keeps reporting positions, not static data: the series closes on the
+        watermark 24 h after its last change, in batches as in one."""
+        names = ["ALPHA", "BRAVO", "CHARLIE", "DELTA"]
+        track = voyage(MMSI, T0, *ATLANTIC, hours=30, interval_s=600)
+        statics = [static(MMSI, T0 + 60 + k * HOUR, name=names[k]) for k in range(4)]
+        records = sorted([*track, *statics], key=lambda r: r.timestamp)
+        runs = [of_type(run(records, batch=size), "identity_change") for size in (5, 10_000)]
+        assert [(a.alert_id, a.status) for a in runs[0]] == [
+            (a.alert_id, a.status) for a in runs[1]
+        ]
+        series = [a for a in runs[0] if "changes" in a.evidence]
+        assert [a.status for a in series] == [Status.OPEN, Status.CLOSED]
+        assert series[-1].end == statics[-1].timestamp
+        assert series[-1].evidence["changes"] == 3
+        for alert in runs[0]:
+            validate_alert(alert.to_dict())
 
     def test_a_single_rename_stays_one_alert(self) -> None:
         track = voyage(MMSI, T0, *ATLANTIC, hours=3, interval_s=60)
