@@ -155,6 +155,11 @@ class LoiteringConfig:
     max_radius_km: float = 5.0
     #: A silence longer than this ends an episode: loitering is only claimed while observed.
     max_gap_hours: float = 2.0
+    #: A port's approaches: an episode that begins this near a port or anchorage (beyond its
+    #: edge) is a ship waiting off a port — for a berth, a pilot, the tide — not an alert, like
+    #: one inside it (Global Fishing Watch: encounters >= 10 km from an anchorage, loitering
+    #: >= 20 nm from shore). 0 leaves only the harbours themselves.
+    approach_km: float = 10.0
 
     def __post_init__(self) -> None:
         _check(
@@ -164,6 +169,7 @@ class LoiteringConfig:
             min_hours=_POSITIVE,
             max_radius_km=_POSITIVE,
             max_gap_hours=_POSITIVE,
+            approach_km=_NON_NEGATIVE,
         )
 
 
@@ -230,6 +236,14 @@ class PositionJumpConfig:
     min_distance_km: float = 1.0
     #: Time differences are floored at this many seconds (receive times carry jitter).
     min_seconds: float = 10.0
+    #: A jump this soon after the vessel's previous one is part of one incident: the jumps
+    #: after the first are one series episode (models/detectors/series.py), closed once this
+    #: long passes without a jump (gpsdio-segment breaks segments after 24 h).
+    repeat_hours: float = 24.0
+    #: A fix whose other coordinate is intact and whose longitude (latitude) lies nearer the
+    #: mirror image of the vessel's than this share of its jump is a sign read wrong: a
+    #: decoding artefact, counted, not alerted (0: never).
+    mirror_share: float = 0.1
 
     def __post_init__(self) -> None:
         _check(
@@ -238,6 +252,8 @@ class PositionJumpConfig:
             max_speed_knots=_POSITIVE,
             min_distance_km=_POSITIVE,
             min_seconds=_POSITIVE,
+            repeat_hours=_POSITIVE,
+            mirror_share=_Rule(float, minimum=0, maximum=1),
         )
 
 
@@ -261,9 +277,13 @@ class PortCallConfig:
 class IdentityConfig:
     #: A name, call sign, IMO or ship type that changes from one heard this recently is an alert.
     window_hours: float = 72.0
+    #: A change this soon after the vessel's previous one is part of one incident: the changes
+    #: after the first are one series episode (models/detectors/series.py), closed once this
+    #: long passes without a change.
+    repeat_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        _check(self, "identity", window_hours=_POSITIVE)
+        _check(self, "identity", window_hours=_POSITIVE, repeat_hours=_POSITIVE)
 
 
 @dataclass(frozen=True, slots=True)

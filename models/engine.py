@@ -45,6 +45,7 @@ from models.scoring import scored_alert
 from models.stations import DISTRESS, MOVING_CHECKED, Station, is_vessel, station_category
 from models.track import Pending, VesselState
 from zones.flags import flag_for_mmsi
+from zones.harbours import HarbourApproaches
 from zones.index import ZoneIndex
 from zones.model import Zone
 
@@ -70,7 +71,10 @@ class Engine:
             Identity(self.config.identity),
             PositionJump(self.config.position_jump, self.config.identity_conflict),
             DarkPeriod(self.config.dark_period),
-            Loitering(self.config.loitering),
+            Loitering(
+                self.config.loitering,
+                HarbourApproaches(self.zones.zones, self.config.loitering.approach_km),
+            ),
             ZoneTransit(),
             PortCall(self.config.port_call),
         )

@@ -13,6 +13,12 @@ value while another was reported within ``window_hours`` (US advisory on decepti
 practices: identity tampering). A value going missing is not a change; a rename long after the
 old name was last heard is a quiet re-registration, not an alert; and two identities taking
 turns under one MMSI raise one alert per new value, not one per turn. Both are instant events.
+
+Repeated changes are one incident: the first is alerted on its own; a static report that
+changes the identity within ``repeat_hours`` of the vessel's previous change opens a series,
+one ``identity_change`` episode counting the changes (models/detectors/series.py) — several
+unconfigured transponders on one placeholder number, or one transmitter flapping between two
+configurations, is one alert to follow, not one per static report.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from typing import Any, ClassVar
 
 from models.alerts import AlertType, Finding, Status
 from models.config import IdentityConfig
-from models.detectors.base import Kind, Observation, Untimed
+from models.detectors.base import Kind, Observation
+from models.detectors.series import Repeats, Series
+from models.geo import SECONDS_PER_HOUR
+from models.records import iso_utc
 from models.stations import Station, station_form
 from zones.flags import mid_allocation
 
@@ -57,15 +66,22 @@ class IdentityState:
     checked: bool = False
     #: field -> {str(value): [value, last time it was reported]}, the latest few values
     known: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    last_change: float | None = None  # the latest static report that changed the identity
+    series: Series | None = None
 
 
-class Identity(Untimed[IdentityState]):
+class Identity:
     name = "identity"
-    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.STATIC})
+    needs: ClassVar[frozenset[Kind]] = frozenset({Kind.POSITION, Kind.STATIC, Kind.SILENCE})
 
     def __init__(self, config: IdentityConfig) -> None:
         self.config = config
         self._window = config.window_hours * 3600.0
+        self.repeats = Repeats(config.repeat_hours * SECONDS_PER_HOUR)
+
+    def due(self, state: IdentityState) -> float | None:
+        series = state.series
+        return None if series is None else series.last + self.repeats.window
 
     def initial(self) -> IdentityState:
         return IdentityState()
@@ -76,19 +92,35 @@ class Identity(Untimed[IdentityState]):
             name: {key: [pair[0], float(pair[1])] for key, pair in values.items()}
             for name, values in data.get("known", {}).items()
         }
-        return IdentityState(checked=bool(data.get("checked")), known=known)
+        series, last = data.get("series"), data.get("last_change")
+        return IdentityState(
+            checked=bool(data.get("checked")),
+            known=known,
+            last_change=None if last is None else float(last),
+            series=None if series is None else Series.restore(series),
+        )
 
     def step(self, state: IdentityState, obs: Observation) -> tuple[IdentityState, list[Finding]]:
+        if obs.kind is Kind.POSITION and state.checked and state.series is None:
+            return state, []  # the hot path: a vessel's every report after its first
+        ended: list[Finding] = []
+        if state.series is not None:
+            state.series, closed = self.repeats.expire(state.series, obs.t)
+            if closed is not None:
+                ended.append(self._series(obs.mmsi, closed, Status.CLOSED, None))
+        if obs.kind is Kind.SILENCE:
+            return state, ended
         if obs.kind is Kind.STATIC:
-            return state, self._static(state, obs)
+            return state, ended + self._changed(state, obs)
         if state.checked:
-            return state, []
+            return state, ended
         state.checked = True
         reason = invalid_reason(obs.mmsi)
         if reason is None:
-            return state, []
+            return state, ended
         fix = obs.position
         return state, [
+            *ended,
             Finding(
                 type=AlertType.INVALID_IDENTITY,
                 status=Status.CLOSED,
@@ -99,8 +131,60 @@ class Identity(Untimed[IdentityState]):
                 lon=fix.lon,
                 evidence={"reason": reason},
                 summary=f"Positions reported under an invalid identity: {reason}",
-            )
+            ),
         ]
+
+    def _changed(self, state: IdentityState, obs: Observation) -> list[Finding]:
+        """A static report: its changes alerted on their own, or counted in a series."""
+        findings = self._static(state, obs)
+        if not findings:
+            return []
+        where = obs.previous
+        position = (None, None) if where is None else (where.lat, where.lon)
+        state.series, status = self.repeats.event(
+            state.series, state.last_change, obs.t, position, 1.0
+        )
+        state.last_change = obs.t
+        if state.series is None:
+            return findings
+        if status is None:
+            return []
+        return [self._series(obs.mmsi, state.series, status, findings[0])]
+
+    def _series(self, mmsi: int, series: Series, status: Status, latest: Finding | None) -> Finding:
+        hours = (series.last - series.first) / SECONDS_PER_HOUR
+        repeat = self.config.repeat_hours
+        closed = status is Status.CLOSED
+        summary = (
+            f"Identity kept changing: {series.events} changes in {hours:.1f} h, each within "
+            f"{repeat:g} h of the last"
+        )
+        evidence: dict[str, Any] = {
+            "changes": series.events,
+            "first_change": iso_utc(series.first),
+            "last_change": iso_utc(series.last),
+            "repeat_hours": repeat,
+        }
+        if latest is not None:
+            evidence.update(latest.evidence)
+            evidence.pop("hours_since_old", None)
+            summary += f" (latest: {latest.summary[0].lower()}{latest.summary[1:]})"
+        summary += (
+            f"; none for {repeat:g} h since"
+            if closed
+            else ": several transmitters share this MMSI, or one keeps being reconfigured"
+        )
+        return Finding(
+            type=AlertType.IDENTITY_CHANGE,
+            status=status,
+            mmsi=mmsi,
+            start=series.start,
+            end=series.last if closed else None,
+            lat=series.lat,
+            lon=series.lon,
+            evidence=evidence,
+            summary=summary,
+        )
 
     def _static(self, state: IdentityState, obs: Observation) -> list[Finding]:
         """A static report: compare each field it carries with what the vessel said before."""

@@ -21,6 +21,21 @@ with the fewest fixes, then the longest unheard — but never a member of an ide
 When two tracks are heard in turn, ``IdentityConflicts`` (models/detectors/identity_conflict.py)
 makes them one ``identity_conflict`` episode, and the jumps between them are not raised
 separately.
+
+**Mirrored coordinates are decoding artefacts.** A fix that joins no track, whose latitude is
+the main track's (it connects with its longitude put back) and whose longitude lies near the
+mirror image of the track's (``mirror_share`` of the jump; or the same with the coordinates'
+roles swapped) — the vessel reported at its own mirror image across the Greenwich meridian
+(or the equator) — is a sign read wrong, a classic artefact of satellite AIS decoding, not a
+second ship: no second ship keeps the first's latitude at its mirrored longitude. It is counted
+(``artefacts``, in the evidence of the vessel's later jumps) and neither alerted
+nor kept as a track, so a run of them never becomes an identity conflict either.
+
+**Repeated jumps are one incident.** The first jump is alerted on its own; a jump within
+``repeat_hours`` of the vessel's previous one (outside an identity conflict) opens a series, one
+``position_jump`` episode that counts the incident's jumps (models/detectors/series.py) and
+closes ``repeat_hours`` after its last — a receiver whose clock scrambles its reports, or a
+transponder that keeps sending bad fixes, is one alert to follow, not hundreds.
 """
 
 from __future__ import annotations
@@ -33,6 +48,7 @@ from models.alerts import AlertType, Finding, Status
 from models.config import IdentityConflictConfig, PositionJumpConfig
 from models.detectors.base import Kind, Observation
 from models.detectors.identity_conflict import Conflict, IdentityConflicts, Track
+from models.detectors.series import Repeats, Series
 from models.geo import EARTH_RADIUS_KM, KM_PER_NM, SECONDS_PER_HOUR, distance_km, knots
 from models.records import Fix, iso_utc
 
@@ -43,6 +59,9 @@ class JumpState:
     next_id: int = 0
     jumps: int = 0
     conflict: Conflict | None = None
+    artefacts: int = 0  # mirrored fixes seen (decoding artefacts, not alerted)
+    last_jump: float | None = None  # when the latest jump was raised or counted in a series
+    series: Series | None = None
 
 
 class PositionJump:
@@ -57,6 +76,7 @@ class PositionJump:
         self.config = config
         self.conflicts = IdentityConflicts(conflicts or IdentityConflictConfig())
         self._max_tracks = self.conflicts.config.max_tracks
+        self.repeats = Repeats(config.repeat_hours * SECONDS_PER_HOUR)
 
     def initial(self) -> JumpState:
         return JumpState()
@@ -69,18 +89,31 @@ class PositionJump:
             old = [Fix(*data[k]) for k in ("anchor", "candidate") if data.get(k) is not None]
             tracks = [Track(i, fix, fix) for i, fix in enumerate(old)]
             return JumpState(tracks=tracks, next_id=len(tracks), jumps=jumps)
-        conflict = data.get("conflict")
+        conflict, series, last_jump = (
+            data.get("conflict"),
+            data.get("series"),
+            data.get("last_jump"),
+        )
         return JumpState(
             tracks=[Track.restore(track) for track in data["tracks"]],
             next_id=int(data.get("next_id", 0)),
             jumps=jumps,
             conflict=None if conflict is None else Conflict.restore(conflict),
+            artefacts=int(data.get("artefacts", 0)),
+            last_jump=None if last_jump is None else float(last_jump),
+            series=None if series is None else Series.restore(series),
         )
 
     def due(self, state: JumpState) -> float | None:
-        if state.conflict is None:
+        if state.conflict is None and state.series is None:
             return None
-        return self.conflicts.due(state.conflict, state.tracks)
+        conflict = (
+            None if state.conflict is None else self.conflicts.due(state.conflict, state.tracks)
+        )
+        series = self.repeats.due(state.series)
+        if conflict is None or series is None:
+            return series if conflict is None else conflict
+        return min(conflict, series)
 
     def step(self, state: JumpState, obs: Observation) -> tuple[JumpState, list[Finding]]:
         if obs.kind is Kind.IMPOSSIBLE:
@@ -91,6 +124,10 @@ class PositionJump:
             state.conflict, findings = conflicts.expire(
                 state.conflict, state.tracks, obs.t, obs.mmsi
             )
+        if state.series is not None:
+            state.series, ended = self.repeats.expire(state.series, obs.t)
+            if ended is not None:
+                findings.append(self._series(obs.mmsi, ended, state, Status.CLOSED))
         if obs.kind is Kind.SILENCE:
             return state, findings
         fix = obs.position
@@ -103,12 +140,14 @@ class PositionJump:
             track.last = fix
         else:
             main = self._main(state.tracks, fix.t)
+            if main is not None and self._mirrored(main.last, fix):
+                state.artefacts += 1
+                return state, findings
             self._start_track(state, fix)
             if state.conflict is not None:
                 state.conflict.strays += 1
             elif main is not None:
-                state.jumps += 1
-                findings.append(self._jump(obs.mmsi, main.last, fix))
+                findings.extend(self._jumped(state, obs.mmsi, main.last, fix))
         if len(state.tracks) > 1:
             state.conflict, opened = conflicts.after_fix(
                 state.conflict, state.tracks, fix.t, obs.mmsi
@@ -131,6 +170,23 @@ class PositionJump:
             return distance_km(lat, lon, fix.lat, fix.lon), -track.fixes
 
         return min(reachable, key=discrepancy)
+
+    def _mirrored(self, before: Fix, fix: Fix) -> bool:
+        """Is ``fix`` (which does not connect to ``before``) ``before``'s mirror image in one
+        coordinate? Its other coordinate connects (the fix with this one put back does), and
+        this one lies nearer the mirror image of ``before``'s than ``mirror_share`` of its jump
+        from it — satellite decoders that read the sign wrong also garble the digits, so the
+        image is near, not exact."""
+        share = self.config.mirror_share
+        lon_jump = abs((fix.lon - before.lon + 540.0) % 360.0 - 180.0)
+        if abs(fix.lon + before.lon) <= share * lon_jump and self._connects(
+            before, fix._replace(lon=before.lon)
+        ):
+            return True
+        lat_jump = abs(fix.lat - before.lat)
+        return abs(fix.lat + before.lat) <= share * lat_jump and self._connects(
+            before, fix._replace(lat=before.lat)
+        )
 
     def _connects(self, before: Fix, after: Fix) -> bool:
         """Could one vessel have sailed from ``before`` to ``after``?"""
@@ -166,7 +222,52 @@ class PositionJump:
 
     # -- findings -------------------------------------------------------------------------------
 
-    def _jump(self, mmsi: int, previous: Fix, fix: Fix) -> Finding:
+    def _jumped(self, state: JumpState, mmsi: int, previous: Fix, fix: Fix) -> list[Finding]:
+        """A jump outside an identity conflict: alerted on its own, or counted in a series."""
+        state.jumps += 1
+        jump = self._jump(mmsi, previous, fix, state.artefacts)
+        state.series, status = self.repeats.event(
+            state.series, state.last_jump, fix.t, (fix.lat, fix.lon), jump.magnitude
+        )
+        state.last_jump = fix.t
+        if state.series is None:
+            return [jump]
+        if status is None:
+            return []
+        return [self._series(mmsi, state.series, state, status)]
+
+    def _series(self, mmsi: int, series: Series, state: JumpState, status: Status) -> Finding:
+        hours = (series.last - series.first) / SECONDS_PER_HOUR
+        closed = status is Status.CLOSED
+        limit = self.config.max_speed_knots
+        summary = (
+            f"Positions kept jumping: {series.events} jumps in {hours:.1f} h (up to "
+            f"{series.peak * limit:.0f} kn implied, limit {limit:.0f} kn), each within "
+            f"{self.config.repeat_hours:g} h of the last"
+        )
+        if closed:
+            summary += f"; none for {self.config.repeat_hours:g} h since"
+        return Finding(
+            type=AlertType.POSITION_JUMP,
+            status=status,
+            mmsi=mmsi,
+            start=series.start,
+            end=series.last if closed else None,
+            lat=series.lat,
+            lon=series.lon,
+            evidence={
+                "jumps": series.events,
+                "first_jump": iso_utc(series.first),
+                "last_jump": iso_utc(series.last),
+                "max_implied_speed_knots": round(series.peak * limit, 1),
+                "artefacts": state.artefacts,
+                "repeat_hours": self.config.repeat_hours,
+            },
+            magnitude=series.peak,
+            summary=summary,
+        )
+
+    def _jump(self, mmsi: int, previous: Fix, fix: Fix, artefacts: int = 0) -> Finding:
         km = distance_km(previous.lat, previous.lon, fix.lat, fix.lon)
         seconds = fix.t - previous.t
         implied = knots(km, max(seconds, self.config.min_seconds))
@@ -185,6 +286,7 @@ class PositionJump:
                 "from_lat": round(previous.lat, 6),
                 "from_lon": round(previous.lon, 6),
                 "from_time": iso_utc(previous.t),
+                "artefacts": artefacts,
             },
             magnitude=implied / self.config.max_speed_knots,
             summary=(

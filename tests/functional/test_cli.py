@@ -73,7 +73,9 @@ def test_the_demo_finds_alerts_of_several_kinds(capsys: pytest.CaptureFixture[st
     captured = capsys.readouterr()
     alerts = [json.loads(line) for line in captured.out.splitlines()]
     kinds = {alert["type"] for alert in alerts}
-    assert {"port_call", "dark_period", "loitering", "position_jump"} <= kinds
+    # No loitering: the demo's slow ships all wait in or off ports (tests/functional/
+    # test_harbours_replay.py).
+    assert {"port_call", "dark_period", "position_jump"} <= kinds
     for alert in alerts:
         validate_alert(alert)
     assert "replay: 3 file(s)" in captured.err

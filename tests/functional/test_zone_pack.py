@@ -25,7 +25,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from models.config import AnchorageConfig, Config
+from models.config import AnchorageConfig, Config, LoiteringConfig
 from models.engine import Engine
 from replay.cli import main
 from replay.readers import Reader
@@ -174,8 +174,11 @@ def test_ships_moored_for_hours_in_ports_make_port_calls_not_loitering(
 ) -> None:
     path = held_in_place(tmp_path)
     # The pack alone: anchorages learned from the ships themselves are
-    # tests/functional/test_learned_anchorages.py's.
-    config = Config(anchorages=AnchorageConfig(enabled=False))
+    # tests/functional/test_learned_anchorages.py's, the ports' approaches
+    # tests/unit/test_harbour_approaches.py's.
+    config = Config(
+        anchorages=AnchorageConfig(enabled=False), loitering=LoiteringConfig(approach_km=0.0)
+    )
     with_pack = replay(path, catalogue, config)
     without_pack = replay(path, load_catalogue(include_default=False), config)
 

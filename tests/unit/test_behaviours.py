@@ -205,13 +205,14 @@ def test_loitering_is_not_claimed_across_an_unobserved_gap() -> None:
 
 
 def test_a_single_bad_fix_is_one_jump_not_two() -> None:
-    """The classic sign flip of a longitude: one bad report inside a normal track."""
+    """One bad report 300 km off a normal track. (A sign-flipped longitude is a decoding
+    artefact, not a jump: tests/unit/test_jump_series.py.)"""
     track = voyage(MMSI, T0, 9.8, -31.74, hours=2, interval_s=60, speed=10.0)
     bad = track[60]
-    flipped = position(MMSI, bad.timestamp, bad.lat, -bad.lon)
-    alerts = of_type(run([*track[:60], flipped, *track[61:]]), "position_jump")
+    far = position(MMSI, bad.timestamp, *move(bad.lat, bad.lon, 0.0, 300.0))
+    alerts = of_type(run([*track[:60], far, *track[61:]]), "position_jump")
     assert len(alerts) == 1
-    assert alerts[0].lon == pytest.approx(-bad.lon)
+    assert alerts[0].lat == pytest.approx(far.lat)
 
 
 def test_a_real_relocation_is_one_jump() -> None:

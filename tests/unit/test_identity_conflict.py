@@ -134,14 +134,16 @@ def test_jumps_during_a_conflict_are_counted_in_it_not_raised() -> None:
 def test_a_single_bad_fix_is_one_jump_and_no_conflict() -> None:
     track = voyage(SHARED, T0, *SEA, hours=3, interval_s=60, speed=12.0)
     bad = track[90]
-    flipped = position(SHARED, bad.timestamp, bad.lat, -bad.lon)
-    alerts = run([*track[:90], flipped, *track[91:]])
+    far = position(SHARED, bad.timestamp, *move(bad.lat, bad.lon, 200.0, 400.0))
+    alerts = run([*track[:90], far, *track[91:]])
     assert len(of_type(alerts, "position_jump")) == 1
     assert of_type(alerts, "identity_conflict") == []
 
 
 def test_scattered_bad_fixes_are_jumps_not_a_conflict() -> None:
-    """Bad fixes each somewhere else (bit errors): five jumps, no track of three to conflict."""
+    """Bad fixes each somewhere else (bit errors): five jumps, no track of three to conflict.
+    They are one incident: the first jump alone, then one series counting all five
+    (tests/unit/test_jump_series.py)."""
     track = voyage(SHARED, T0, *SEA, hours=6, interval_s=60, speed=12.0)
     bad = [50, 110, 111, 170, 230]  # two in a row
     for n, i in enumerate(bad):
@@ -149,12 +151,13 @@ def test_scattered_bad_fixes_are_jumps_not_a_conflict() -> None:
         track[i] = position(SHARED, track[i].timestamp, lat, lon)
     alerts = run(track)
     jumps = of_type(alerts, "position_jump")
-    assert len(jumps) == 5
+    assert len(episodes(jumps)) == 2
     assert of_type(alerts, "identity_conflict") == []
-    # Each measured from the ship's last good fix, the second of the pair too.
-    good = {i: track[i - 1] for i in (50, 110, 170, 230)} | {111: track[109]}
-    for jump, i in zip(jumps, bad, strict=True):
-        assert jump.evidence["from_lat"] == pytest.approx(good[i].lat, abs=1e-6)
+    # The first is measured from the ship's last good fix; the series opens at the second
+    # and updates when its count doubles (the fifth goes out when it next updates or closes).
+    assert jumps[0].evidence["from_lat"] == pytest.approx(track[49].lat, abs=1e-6)
+    assert [j.status.value for j in jumps] == ["closed", "open", "update"]
+    assert jumps[-1].evidence["jumps"] == 4
 
 
 def test_a_relocation_is_one_jump_and_no_conflict() -> None:

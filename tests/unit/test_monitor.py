@@ -62,7 +62,8 @@ def test_every_detector_declares_what_it_needs() -> None:
         assert detector.needs, detector.name
         assert detector.needs <= set(Kind)
     timed = {d.name for d in engine.detectors if Kind.SILENCE in d.needs}
-    assert timed == {"dark_period", "position_jump", "distress"}
+    # identity: its series of changes closes on the watermark (models/detectors/series.py)
+    assert timed == {"dark_period", "position_jump", "distress", "identity"}
     # A detector that never asks for silence has no timer.
     untimed = [d for d in engine.detectors if Kind.SILENCE not in d.needs]
     assert all(d.due(d.initial()) is None for d in untimed)
