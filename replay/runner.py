@@ -247,23 +247,7 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     if summary.records:
         read.append(f"{summary.records:,} CSV/JSON records")
     out(f", {' + '.join(read)} in {summary.seconds:.1f} s ({rate:,.0f} messages/s)\n")
-    out(
-        f"  messages: {summary.messages:,}  decoded: {summary.decoded_total:,}  "
-        f"failed: {summary.failed_total:,}\n"
-    )
-    if summary.failed:
-        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.failed.items()))
-        out(f"  failures by reason: {reasons}\n")
-    if summary.decode.duplicates:
-        out(
-            f"  {summary.decode.duplicates:,} copies of messages already heard (other receivers, "
-            "within tracking.duplicate_seconds) were not decoded again\n"
-        )
-    for incomplete in summary.incomplete:
-        out(f"  not read to the end: {incomplete}\n")
-    if summary.ignored:
-        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.ignored.items()))
-        out(f"  other lines (not AIS messages): {kinds}\n")
+    _write_messages(summary, out)
     _write_clocks(summary, out)
     if summary.inherited_time:
         out(
@@ -302,6 +286,27 @@ def write_summary(summary: ReplaySummary, stream: IO[str]) -> None:
     out(f"  vessels: {summary.vessels:,}  alerts: {sum(summary.alerts.values()):,} ({alerts})\n")
     _write_sharing(summary, out)
     _write_rates(summary, out)
+
+
+def _write_messages(summary: ReplaySummary, out: Callable[[str], object]) -> None:
+    """Messages, what failed and why, the copies not decoded again, the other lines."""
+    out(
+        f"  messages: {summary.messages:,}  decoded: {summary.decoded_total:,}  "
+        f"failed: {summary.failed_total:,}\n"
+    )
+    if summary.failed:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.failed.items()))
+        out(f"  failures by reason: {reasons}\n")
+    if summary.decode.duplicates:
+        out(
+            f"  {summary.decode.duplicates:,} copies of messages already heard (other receivers, "
+            "within tracking.duplicate_seconds) were not decoded again\n"
+        )
+    for incomplete in summary.incomplete:
+        out(f"  not read to the end: {incomplete}\n")
+    if summary.ignored:
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.ignored.items()))
+        out(f"  other lines (not AIS messages): {kinds}\n")
 
 
 def _write_clocks(summary: ReplaySummary, out: Callable[[str], object]) -> None:
