@@ -7,6 +7,11 @@ score = base[type]
       + context points (encounters: who met and how far from land, models/encounter/context.py)
 
 Every term is monotone: a longer gap, a riskier zone or a busier history never lowers a score.
+
+Routine behaviours (``ROUTINE``: a port call) are records of what a vessel did, not risks: they
+score their base and their zone's risk only — a long stay in port is not suspicious, nor is a port
+call after a dark period — and they never count among the vessel's recent behaviours that raise
+its other alerts.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ def severity_of(score: float) -> Severity:
     return Severity.INFO
 
 
+#: Behaviour types that are routine records: raised by their zone only, and raising nothing.
+ROUTINE = frozenset({"port_call"})
+
 #: (factor, points ≥ 0) a behaviour's context adds to its score.
 Context = Sequence[tuple[str, float]]
 
@@ -52,8 +60,10 @@ def score_finding(
     """Score ``finding``; ``recent_behaviours`` are the vessel's other alert types in the window,
     ``context`` what else raises it (named as factors)."""
     factors: list[str] = []
-    total = config.base.get(finding.type.value, 20.0)
-    size = min(1.0, max(0.0, (finding.magnitude - 1.0) / 3.0))
+    kind = finding.type.value
+    routine = kind in ROUTINE
+    total = config.base.get(kind, 20.0)
+    size = 0.0 if routine else min(1.0, max(0.0, (finding.magnitude - 1.0) / 3.0))
     added = config.magnitude_weight * size
     total += added
     if added >= 2.0:
@@ -62,7 +72,7 @@ def score_finding(
     if zone is not None and zone.risk:
         total += config.zone_risk_weight * zone.risk
         factors.append(f"inside {zone.name} (zone risk {zone.risk:.1f})")
-    others = sorted(set(recent_behaviours) - {finding.type.value})
+    others = [] if routine else sorted(set(recent_behaviours) - {kind} - ROUTINE)
     if others:
         total += config.history_weight * min(3, len(others))
         factors.append("recent " + ", ".join(b.replace("_", " ") for b in others))

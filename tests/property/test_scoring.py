@@ -63,3 +63,23 @@ def test_severity_follows_the_score(a: float, b: float) -> None:
     order = ["info", "low", "medium", "high", "critical"]
     low, high = sorted((a, b))
     assert order.index(severity_of(low)) <= order.index(severity_of(high))
+
+
+@given(st.floats(0, 50), BEHAVIOURS)
+def test_a_port_call_is_routine_however_long_and_whatever_came_before(
+    size: float, history: tuple[str, ...]
+) -> None:
+    score = score_finding(finding(AlertType.PORT_CALL, size, None), history, CONFIG)
+    assert score.value == CONFIG.base["port_call"]
+    assert score.severity.value == "info"
+    assert score.factors == ()
+
+
+def test_a_port_call_raises_no_other_alert_but_a_risky_port_raises_the_call() -> None:
+    dark = finding(AlertType.DARK_PERIOD, 1.0, None)
+    assert (
+        score_finding(dark, ("port_call",), CONFIG).value == score_finding(dark, (), CONFIG).value
+    )
+    assert score_finding(dark, ("port_call", "loitering"), CONFIG).factors == ("recent loitering",)
+    risky = score_finding(finding(AlertType.PORT_CALL, 5.0, 1.0), ("loitering",), CONFIG)
+    assert risky.value == CONFIG.base["port_call"] + CONFIG.zone_risk_weight
