@@ -31,7 +31,7 @@ class LoiterState:
     open: bool = False
 
 
-class Loitering(Untimed[LoiterState]):
+class Loitering(Untimed[LoiterState | None]):
     name = "loitering"
 
     def __init__(self, config: LoiteringConfig) -> None:
@@ -39,14 +39,16 @@ class Loitering(Untimed[LoiterState]):
         self._min_seconds = config.min_hours * SECONDS_PER_HOUR
         self._max_gap = config.max_gap_hours * SECONDS_PER_HOUR
 
-    def initial(self) -> LoiterState:
-        return LoiterState()
+    def initial(self) -> LoiterState | None:
+        return None  # no candidate episode: nothing to hold
 
     def restore(self, data: dict[str, Any]) -> LoiterState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         return LoiterState(**data)
 
-    def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
+    def step(
+        self, state: LoiterState | None, obs: Observation
+    ) -> tuple[LoiterState | None, list[Finding]]:
         fix = obs.position
         speed = speed_over_ground(fix, obs.previous)
         if speed is None:
@@ -54,7 +56,7 @@ class Loitering(Untimed[LoiterState]):
         limit = self.config.max_speed_knots
         qualifies = speed < limit and harbour_of(obs.zones) is None
         findings: list[Finding] = []
-        if state.start_t is not None:
+        if state is not None and state.start_t is not None:
             drift = distance_km(state.start_lat, state.start_lon, fix.lat, fix.lon)
             mean = (state.speed_sum + speed) / (state.count + 1)
             watched = fix.t - state.last_t <= self._max_gap
@@ -69,10 +71,11 @@ class Loitering(Untimed[LoiterState]):
                 return state, findings
             if state.open:
                 findings.append(self._finding(state, obs.mmsi, Status.CLOSED))
+        if not qualifies:
+            return None, findings
         state = LoiterState()
-        if qualifies:
-            state.start_t, state.start_lat, state.start_lon = fix.t, fix.lat, fix.lon
-            state.last_t, state.speed_sum, state.count = fix.t, speed, 1
+        state.start_t, state.start_lat, state.start_lon = fix.t, fix.lat, fix.lon
+        state.last_t, state.speed_sum, state.count = fix.t, speed, 1
         return state, findings
 
     def _finding(self, state: LoiterState, mmsi: int, status: Status) -> Finding:
