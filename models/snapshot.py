@@ -11,6 +11,7 @@ states could be blank reads too, each of its detectors restored as it was saved.
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from typing import Any
 
 from models.alerts import VesselInfo
@@ -24,7 +25,7 @@ VERSION = 1
 
 def snapshot(state: VesselState) -> dict[str, Any]:
     detectors = {
-        name: dataclasses.asdict(held)
+        name: dataclasses.asdict(held, dict_factory=_plain)
         for name, held in zip(DETECTOR_NAMES, state.detectors, strict=True)
         if held is not None
     }
@@ -76,6 +77,11 @@ def restore(data: dict[str, Any], engine: Engine) -> VesselState:
         detectors=detectors,
         recent=recent or NOTHING,
     )
+
+
+def _plain(fields: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A detector state's fields as JSON takes them: arrays of numbers as lists."""
+    return {key: value.tolist() if isinstance(value, array) else value for key, value in fields}
 
 
 def _pending(entry: Pending) -> dict[str, Any]:
