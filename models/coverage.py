@@ -123,7 +123,7 @@ class Coverage:
         self._window = max(2, floor(config.window_hours * 60.0 / config.bucket_minutes))
         #: bucket -> cell (its ``_code``) -> MMSIs heard there; bucket -> source -> MMSIs it
         #: delivered.
-        self.cells: dict[int, dict[int, Heard]] = {}
+        self._cells: dict[int, dict[int, Heard]] = {}
         self.sources: dict[int, dict[str, set[int]]] = {}
         #: Buckets from this one on have been heard completely (None: nothing is known yet).
         self.complete_from: float | None = float("-inf") if heard_from_start else None
@@ -186,14 +186,28 @@ class Coverage:
         if watermark == float("-inf"):
             return
         keep = self.bucket_of(watermark) - self._window - 1
-        old = [bucket for bucket in self.cells if bucket < keep]
+        old = [bucket for bucket in self._cells if bucket < keep]
         for bucket in old:
-            del self.cells[bucket]
+            del self._cells[bucket]
             self.sources.pop(bucket, None)
         self.dropped_before = max(self.dropped_before, keep)
 
+    @property
+    def cells(self) -> dict[int, dict[Cell, set[int]]]:
+        """Who was heard where: bucket -> cell -> MMSIs (a copy, for inspection)."""
+        columns, half = self._columns, self._columns // 2
+        return {
+            bucket: {
+                (code // columns, code % columns - columns * (code % columns >= half)): (
+                    {heard} if type(heard) is int else set(heard)  # type: ignore[arg-type]
+                )
+                for code, heard in cells.items()
+            }
+            for bucket, cells in self._cells.items()
+        }
+
     def buckets(self) -> int:
-        return len(self.cells)
+        return len(self._cells)
 
     # -- judging ------------------------------------------------------------------------------
 
@@ -213,7 +227,7 @@ class Coverage:
         around: list[set[int]] = []
         delivered: list[set[int]] = []
         for bucket in range(start, final + 1):
-            cells = self.cells.get(bucket, {})
+            cells = self._cells.get(bucket, {})
             by = self.sources.get(bucket, {})
             near: set[int] = set()
             for cell in block:
@@ -272,9 +286,9 @@ class Coverage:
     def _add_cell(self, bucket: int, cell: Cell, mmsi: int) -> None:
         if bucket < self.dropped_before:
             return
-        cells = self.cells.get(bucket)
+        cells = self._cells.get(bucket)
         if cells is None:
-            cells = self.cells[bucket] = {}
+            cells = self._cells[bucket] = {}
             self.sources.setdefault(bucket, {})
         code = self._code(cell)
         heard = cells.get(code)
@@ -289,5 +303,5 @@ class Coverage:
     def _add_source(self, bucket: int, source: str, mmsi: int) -> None:
         if bucket < self.dropped_before:
             return
-        self.cells.setdefault(bucket, {})
+        self._cells.setdefault(bucket, {})
         self.sources.setdefault(bucket, {}).setdefault(source, set()).add(mmsi)
