@@ -15,7 +15,11 @@ Measured in a fresh interpreter per run, so the figures are this workload's alon
 - then event time moves on past the eviction horizon (``tracking.evict_after_hours``) and the
   same figures are read again, with the number of vessels evicted.
 
-Usage: ``python -m benchmarks.vessel_memory [--vessels 300000] [--reports 4]``.
+``--profile`` instead prints where the bytes still allocated after the vessels are in were
+allocated, per vessel, grouped by the innermost line of the engine's own code (``models/``,
+``zones/``) on the allocating stack — the per-vessel breakdown.
+
+Usage: ``python -m benchmarks.vessel_memory [--vessels 300000] [--reports 4] [--profile]``.
 """
 
 from __future__ import annotations
@@ -43,8 +47,11 @@ def resident() -> int:
         return int(statm.read().split()[1]) * PAGE
 
 
-def measure(vessels: int, reports: int, trace: bool) -> dict[str, Any]:
-    """One run, in this process: build the monitor, feed the vessels, evict them."""
+def measure(
+    vessels: int, reports: int, trace: bool, profile: list[tuple[str, int]] | None = None
+) -> dict[str, Any]:
+    """One run, in this process: build the monitor, feed the vessels, evict them. With
+    ``profile``, the allocation sites of what the vessels hold are appended to it."""
     from models.engine import Engine
     from models.monitor import Monitor
     from models.records import PositionReport, StaticReport
@@ -55,7 +62,8 @@ def measure(vessels: int, reports: int, trace: bool) -> dict[str, Any]:
     gc.collect()
     base = resident()
     if trace:
-        tracemalloc.start()
+        tracemalloc.start(_FRAMES if profile is not None else 1)
+    start = tracemalloc.take_snapshot() if profile is not None else None
     batch: list[PositionReport | StaticReport] = []
     horizon = monitor.config.tracking.evict_after_hours * 3600.0
     for i in range(vessels):
@@ -85,9 +93,12 @@ def measure(vessels: int, reports: int, trace: bool) -> dict[str, Any]:
             monitor.process(batch)
             batch = []
     monitor.process(batch, watermark=START + 7200.0)
+    del batch  # only what the engine holds is counted
     gc.collect()
     tracked = monitor.tracked()
     held = tracemalloc.get_traced_memory()[0] if trace else 0
+    if profile is not None and start is not None:
+        profile.extend(_sites(start, tracemalloc.take_snapshot()))
     filled = resident()
     monitor.advance(START + 7200.0 + horizon + 3600.0)
     gc.collect()
@@ -105,12 +116,47 @@ def measure(vessels: int, reports: int, trace: bool) -> dict[str, Any]:
     }
 
 
+_FRAMES = 8
+_OWN = (os.sep + "models" + os.sep, os.sep + "zones" + os.sep)
+
+
+def _sites(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> list[tuple[str, int]]:
+    """Bytes allocated between the snapshots and still held, by the innermost line of the
+    engine's own code on each allocating stack, largest first."""
+    by_site: dict[str, int] = {}
+    for diff in after.compare_to(before, "traceback"):
+        if diff.size_diff <= 0:
+            continue
+        frame = next(
+            (f for f in reversed(diff.traceback) if any(own in f.filename for own in _OWN)),
+            diff.traceback[-1],
+        )
+        where = frame.filename.split(os.sep + "wt-", 1)[-1].split(os.sep, 1)[-1]
+        site = f"{where}:{frame.lineno}"
+        by_site[site] = by_site.get(site, 0) + diff.size_diff
+    return sorted(by_site.items(), key=lambda item: -item[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vessels", type=int, default=300_000)
     parser.add_argument("--reports", type=int, default=4, help="position reports per vessel")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the per-vessel allocation sites instead"
+    )
     parser.add_argument("--child", choices=("rss", "trace"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.profile:
+        sites: list[tuple[str, int]] = []
+        result = measure(args.vessels, args.reports, True, sites)
+        count = max(result["vessels"], 1)
+        print(f"commit {code_revision()}: {result['vessels']:,} vessels, bytes per vessel by site")
+        for site, size in sites[:30]:
+            print(f"  {size / count:8.1f} B  {site}")
+        rest = sum(size for _, size in sites[30:])
+        print(f"  {rest / count:8.1f} B  (other sites)")
+        print(f"  {result['per_vessel_bytes']:8.1f} B  in all")
+        return 0
     if args.child:
         print(json.dumps(measure(args.vessels, args.reports, args.child == "trace")))
         return 0

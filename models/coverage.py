@@ -33,6 +33,10 @@ one is late for every stage. Memory is bounded: buckets further than ``window_ho
 watermark are dropped (``expire``), and a silence longer than the window is judged on its last
 ``window_hours``.
 
+Memory is also small per vessel, since a worker hears hundreds of thousands of them: a cell is
+held by one number (its row and column), and a cell where one vessel was heard in a bucket
+holds that vessel's MMSI itself, a set only once a second one is heard there.
+
 In one process the ``Monitor`` hears every record itself. A streaming worker tracks only some
 vessels: each decoder announces what it heard to every reports partition and each worker
 ``merge``s that (``streams/coverage_stages.py``), so every worker judges on the same coverage.
@@ -53,6 +57,8 @@ from models.config import CoverageConfig
 from models.records import Decoded, PositionReport
 
 Cell = tuple[int, int]
+#: Who was heard in one cell during one bucket: one MMSI, or the set of them once there are two.
+Heard = int | set[int]
 
 __all__ = ["Basis", "Cell", "Coverage", "Verdict"]
 
@@ -115,8 +121,9 @@ class Coverage:
         self._degrees = config.cell_degrees
         self._columns = round(360.0 / config.cell_degrees)
         self._window = max(2, floor(config.window_hours * 60.0 / config.bucket_minutes))
-        #: bucket -> cell -> MMSIs heard there; bucket -> source -> MMSIs it delivered.
-        self.cells: dict[int, dict[Cell, set[int]]] = {}
+        #: bucket -> cell (its ``_code``) -> MMSIs heard there; bucket -> source -> MMSIs it
+        #: delivered.
+        self._cells: dict[int, dict[int, Heard]] = {}
         self.sources: dict[int, dict[str, set[int]]] = {}
         #: Buckets from this one on have been heard completely (None: nothing is known yet).
         self.complete_from: float | None = float("-inf") if heard_from_start else None
@@ -179,14 +186,28 @@ class Coverage:
         if watermark == float("-inf"):
             return
         keep = self.bucket_of(watermark) - self._window - 1
-        old = [bucket for bucket in self.cells if bucket < keep]
+        old = [bucket for bucket in self._cells if bucket < keep]
         for bucket in old:
-            del self.cells[bucket]
+            del self._cells[bucket]
             self.sources.pop(bucket, None)
         self.dropped_before = max(self.dropped_before, keep)
 
+    @property
+    def cells(self) -> dict[int, dict[Cell, set[int]]]:
+        """Who was heard where: bucket -> cell -> MMSIs (a copy, for inspection)."""
+        columns, half = self._columns, self._columns // 2
+        return {
+            bucket: {
+                (code // columns, code % columns - columns * (code % columns >= half)): (
+                    {heard} if type(heard) is int else set(heard)  # type: ignore[arg-type]
+                )
+                for code, heard in cells.items()
+            }
+            for bucket, cells in self._cells.items()
+        }
+
     def buckets(self) -> int:
-        return len(self.cells)
+        return len(self._cells)
 
     # -- judging ------------------------------------------------------------------------------
 
@@ -199,18 +220,24 @@ class Coverage:
         known = self.known_from
         if final <= first or known is None or start < known:
             return UNKNOWN
-        block = self._neighbourhood(self.cell_of(lat, lon))
+        block = [self._code(cell) for cell in self._neighbourhood(self.cell_of(lat, lon))]
         sources = tuple(
             sorted(name for name, heard in self.sources.get(first, {}).items() if mmsi in heard)
         )
         around: list[set[int]] = []
         delivered: list[set[int]] = []
         for bucket in range(start, final + 1):
-            cells = self.cells.get(bucket, {})
+            cells = self._cells.get(bucket, {})
             by = self.sources.get(bucket, {})
             near: set[int] = set()
             for cell in block:
-                near.update(cells.get(cell, ()))
+                heard = cells.get(cell)
+                if heard is None:
+                    continue
+                if type(heard) is int:
+                    near.add(heard)
+                else:
+                    near.update(heard)  # type: ignore[arg-type]
             near.discard(mmsi)
             theirs: set[int] = set()
             for name in sources:
@@ -250,17 +277,31 @@ class Coverage:
             for dc in (-1, 0, 1)
         ]
 
+    def _code(self, cell: Cell) -> int:
+        """A cell as one number, its row and its column (a column is the same around the
+        globe: ``cell_of`` puts it in ``[-columns/2, columns/2)``)."""
+        row, column = cell
+        return row * self._columns + column % self._columns
+
     def _add_cell(self, bucket: int, cell: Cell, mmsi: int) -> None:
         if bucket < self.dropped_before:
             return
-        cells = self.cells.get(bucket)
+        cells = self._cells.get(bucket)
         if cells is None:
-            cells = self.cells[bucket] = {}
+            cells = self._cells[bucket] = {}
             self.sources.setdefault(bucket, {})
-        cells.setdefault(cell, set()).add(mmsi)
+        code = self._code(cell)
+        heard = cells.get(code)
+        if heard is None:
+            cells[code] = mmsi
+        elif type(heard) is int:
+            if heard != mmsi:
+                cells[code] = {heard, mmsi}
+        else:
+            heard.add(mmsi)  # type: ignore[union-attr]
 
     def _add_source(self, bucket: int, source: str, mmsi: int) -> None:
         if bucket < self.dropped_before:
             return
-        self.cells.setdefault(bucket, {})
+        self._cells.setdefault(bucket, {})
         self.sources.setdefault(bucket, {}).setdefault(source, set()).add(mmsi)

@@ -43,7 +43,7 @@ from models.geo import SECONDS_PER_HOUR
 from models.records import Fix, PositionReport, StaticReport
 from models.scoring import scored_alert
 from models.stations import DISTRESS, MOVING_CHECKED, Station, is_vessel, station_category
-from models.track import Pending, VesselState
+from models.track import NOTHING, Pending, VesselState
 from zones.flags import flag_for_mmsi
 from zones.harbours import HarbourApproaches
 from zones.index import ZoneIndex
@@ -52,6 +52,19 @@ from zones.model import Zone
 FlagLookup = Callable[[int], str | None]
 
 _RECENT_KEPT = 32
+
+#: The detectors' names in the order ``Engine.detectors`` holds them, which is the order of the
+#: states in every ``VesselState.detectors`` (and how ``models.snapshot`` names them).
+DETECTOR_NAMES = (
+    Identity.name,
+    PositionJump.name,
+    DarkPeriod.name,
+    Loitering.name,
+    ZoneTransit.name,
+    PortCall.name,
+    StationMotion.name,
+    Distress.name,
+)
 
 
 class Engine:
@@ -81,6 +94,7 @@ class Engine:
         motion = StationMotion(self.config.stations, self.config.position_jump)
         distress = Distress(self.config.distress)
         self.detectors: tuple[Detector[Any], ...] = (*vessel, motion, distress)
+        assert tuple(d.name for d in self.detectors) == DETECTOR_NAMES, "see DETECTOR_NAMES"
 
         def serving(station: Station) -> tuple[Detector[Any], ...]:
             return (
@@ -89,12 +103,20 @@ class Engine:
                 + ((distress,) if station in DISTRESS else ())
             )
 
-        #: The detectors of each kind of station, by the kind of observation they need; those
-        #: that need ``SILENCE`` ask for a timer (silence is a behaviour too).
-        self._needing: dict[Station, dict[Kind, tuple[Detector[Any], ...]]] = {
-            station: {kind: tuple(d for d in serving(station) if kind in d.needs) for kind in Kind}
+        #: The detectors of each kind of station, by the kind of observation they need, with
+        #: their place in ``detectors`` (and in a vessel's list of states); those that need
+        #: ``SILENCE`` ask for a timer (silence is a behaviour too).
+        place = {detector.name: i for i, detector in enumerate(self.detectors)}
+        self._place = place
+        self._needing: dict[Station, dict[Kind, tuple[tuple[int, Detector[Any]], ...]]] = {
+            station: {
+                kind: tuple((place[d.name], d) for d in serving(station) if kind in d.needs)
+                for kind in Kind
+            }
             for station in Station
         }
+        #: What is known of a vessel before its static data: one shared record per flag.
+        self._unnamed: dict[str | None, VesselInfo] = {}
         self._zone_tuples: dict[tuple[int, ...], tuple[Zone, ...]] = {(): ()}
         self.zone_by_id: dict[str, Zone] = {zone.id: zone for zone in self.zones.zones}
 
@@ -108,10 +130,19 @@ class Engine:
     def renew(self, vessel: VesselState) -> None:
         """Forget what is known of a vessel (unheard longer than the eviction horizon): it
         goes on as a new vessel would. Its reorder buffer and clocks stay."""
-        vessel.identity = VesselInfo(flag=self.flag_of(vessel.mmsi))
-        vessel.detectors = {detector.name: detector.initial() for detector in self.detectors}
+        flag = self.flag_of(vessel.mmsi)
+        identity = self._unnamed.get(flag)
+        if identity is None:
+            identity = self._unnamed[flag] = VesselInfo(flag=flag)
+        vessel.identity = identity
+        # Every state blank, made by the detector when it first steps (``_step``).
+        vessel.detectors = [None] * len(self.detectors)
         vessel.last_fix = None
-        vessel.recent = []
+        vessel.recent = NOTHING
+
+    def state_of(self, vessel: VesselState, name: str) -> Any:
+        """The state the detector called ``name`` holds for ``vessel`` (``None``: blank)."""
+        return vessel.detectors[self._place[name]]
 
     def zones_of(self, reports: Sequence[PositionReport]) -> list[tuple[Zone, ...]]:
         """The zones each report's position lies in, matched in one batch."""
@@ -192,14 +223,17 @@ class Engine:
         self,
         vessel: VesselState,
         obs: Observation,
-        needing: dict[Kind, tuple[Detector[Any], ...]],
+        needing: dict[Kind, tuple[tuple[int, Detector[Any]], ...]],
     ) -> Sequence[Finding]:
-        """Every detector of this station that needs this kind of observation takes one step."""
+        """Every detector of this station that needs this kind of observation takes one step
+        (from its initial state if it held nothing yet)."""
         states = vessel.detectors
         found: list[Finding] | None = None
-        for detector in needing[obs.kind]:
-            name = detector.name
-            states[name], findings = detector.step(states[name], obs)
+        for i, detector in needing[obs.kind]:
+            state = states[i]
+            if state is None:
+                state = detector.initial()
+            states[i], findings = detector.step(state, obs)
             if findings:
                 if found is None:
                     found = list(findings)
@@ -230,16 +264,16 @@ class Engine:
         states = vessel.detectors
         obs: Observation | None = None
         alerts: list[Alert] = []
-        for detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
-            name = detector.name
-            due = detector.due(states[name])
+        for i, detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
+            state = states[i]
+            due = None if state is None else detector.due(state)  # blank: no timer
             if due is None or due > watermark:
                 continue
             if obs is None:
                 obs = Observation(
                     Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix, coverage=coverage
                 )
-            states[name], findings = detector.step(states[name], obs)
+            states[i], findings = detector.step(state, obs)
             alerts.extend(self.alert(vessel, finding) for finding in findings)
         return alerts
 
@@ -247,8 +281,11 @@ class Engine:
         """When this vessel next needs a tick: its earliest detector timer or held report."""
         states = vessel.detectors
         soonest = vessel.pending[0].timestamp if vessel.pending else None
-        for detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
-            due = detector.due(states[detector.name])
+        for i, detector in self._needing[station_category(vessel.mmsi)][Kind.SILENCE]:
+            state = states[i]
+            if state is None:
+                continue  # a blank state asks for no timer
+            due = detector.due(state)
             if due is not None and (soonest is None or due < soonest):
                 soonest = due
         return soonest
@@ -261,7 +298,5 @@ class Engine:
         recent = tuple(kind for kind, start in vessel.recent if start >= window)
         marker = (finding.type.value, finding.start)
         if finding.status is not Status.UPDATE and marker not in vessel.recent:
-            vessel.recent.append(marker)
-            if len(vessel.recent) > _RECENT_KEPT:
-                del vessel.recent[0]
+            vessel.remember(marker, _RECENT_KEPT)
         return scored_alert(finding, vessel.identity, recent, scoring)

@@ -3,6 +3,12 @@
 The replay runner keeps these in a dict, a streaming worker in a changelog-backed table; both
 hold the same thing. Memory per vessel is bounded: the last fix, a reorder
 buffer no deeper than the lateness window (and ``MAX_PENDING``), and small detector states.
+
+Memory per vessel is also small, since a worker follows hundreds of thousands of them: the
+detector states are a list in the engine's order of its detectors (``Engine.detectors``), with
+``None`` for a detector that holds nothing for this vessel (one that does not serve its kind of
+station, or whose state is blank); an empty reorder buffer and an empty list of recent alerts
+are the one shared empty tuple, a list again once something is held.
 """
 
 from __future__ import annotations
@@ -32,22 +38,30 @@ class Pending:
         return (self.timestamp, self.seq) < (other.timestamp, other.seq)
 
 
+#: What an empty reorder buffer or list of recent alerts is: one shared, immutable object.
+NOTHING: tuple[()] = ()
+
+
 @dataclass(slots=True)
 class VesselState:
     mmsi: int
     identity: VesselInfo = field(default_factory=VesselInfo)
     last_fix: Fix | None = None
-    pending: list[Pending] = field(default_factory=list)
+    pending: list[Pending] | tuple[()] = NOTHING
     max_seen: float = float("-inf")  # latest event time received for this vessel
     released: float = float("-inf")  # event time up to which reports have been processed
     seq: int = 0
     heard: float = float("-inf")  # event time of the latest report applied
-    detectors: dict[str, Any] = field(default_factory=dict)
+    #: Each detector's state, in the order of ``Engine.detectors`` (``None``: nothing held).
+    detectors: list[Any] = field(default_factory=list)
     #: (alert type, start) of this vessel's recent alerts, newest last — for scoring.
-    recent: list[tuple[str, float]] = field(default_factory=list)
+    recent: list[tuple[str, float]] | tuple[()] = NOTHING
 
     def hold(self, entry: Pending) -> None:
-        bisect.insort(self.pending, entry)
+        if self.pending:
+            bisect.insort(self.pending, entry)
+        else:
+            self.pending = [entry]
         self.max_seen = max(self.max_seen, entry.timestamp)
 
     def release(self, until: float) -> list[Pending]:
@@ -58,10 +72,25 @@ class VesselState:
             cut += 1
         if not cut:
             return []
-        taken = pending[:cut]
-        del pending[:cut]
+        if cut == len(pending):
+            taken = list(pending)
+            self.pending = NOTHING
+        else:
+            taken = list(pending[:cut])
+            del pending[:cut]  # type: ignore[union-attr]
         self.released = max(self.released, taken[-1].timestamp)
         return taken
+
+    def remember(self, marker: tuple[str, float], kept: int) -> None:
+        """Add an alert to ``recent``, keeping the newest ``kept``."""
+        if not self.recent:
+            self.recent = [marker]
+            return
+        recent = self.recent
+        assert isinstance(recent, list)
+        recent.append(marker)
+        if len(recent) > kept:
+            del recent[0]
 
     def learn(self, report: StaticReport) -> bool:
         """Merge static data into the identity; True when something changed."""

@@ -10,7 +10,10 @@ faust table hold the same thing. Every detector has the same two methods:
 - ``due(state)``: the event time at which the detector wants a ``SILENCE`` observation even if
   no report comes, or ``None`` (detectors that do not need silence always say ``None``).
 
-The engine loops over its detectors uniformly and never calls one by name.
+The engine loops over its detectors uniformly and never calls one by name. A state may be
+``None`` when it holds nothing (``initial`` may return it, and ``step`` then takes it), so that a
+vessel at sea costs little memory; the engine makes a state with ``initial`` when a detector
+first steps, and asks no timer of a detector that has none yet: an initial state asks for none.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ closing alert. Without coverage (``coverage.enabled = false``) every such silenc
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -34,7 +36,9 @@ _INTERVALS_KEPT = 16
 @dataclass(slots=True)
 class DarkState:
     reports: int = 0
-    intervals: list[float] = field(default_factory=list)
+    #: The latest intervals between reports, seconds (plain doubles: 8 bytes each, not a float
+    #: object each, since a worker holds them for every vessel it follows).
+    intervals: array[float] = field(default_factory=lambda: array("d"))
     open: bool = False
     #: Seconds of silence that make this vessel dark (None: not a regular reporter yet); kept
     #: up to date by ``step`` so that the timer asked for on every report costs nothing.
@@ -63,7 +67,7 @@ class DarkPeriod:
         before ``due_at`` existed kept the last report's time as ``last_t``."""
         state = DarkState(
             reports=int(data.get("reports", 0)),
-            intervals=[float(i) for i in data.get("intervals", [])],
+            intervals=array("d", (float(i) for i in data.get("intervals", []))),
             open=bool(data.get("open", False)),
             threshold=data.get("threshold"),
             due_at=data.get("due_at"),
@@ -183,7 +187,7 @@ class DarkPeriod:
         )
 
 
-def _median(values: list[float]) -> float:
+def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:

@@ -48,7 +48,7 @@ class LoiterState:
     waiting: bool = False
 
 
-class Loitering(Untimed[LoiterState]):
+class Loitering(Untimed[LoiterState | None]):
     name = "loitering"
 
     def __init__(self, config: LoiteringConfig, approaches: Approaches | None = None) -> None:
@@ -62,14 +62,16 @@ class Loitering(Untimed[LoiterState]):
             else f"outside any port or anchorage and its approaches ({config.approach_km:g} km)"
         )
 
-    def initial(self) -> LoiterState:
-        return LoiterState()
+    def initial(self) -> LoiterState | None:
+        return None  # no candidate episode: nothing to hold
 
     def restore(self, data: dict[str, Any]) -> LoiterState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         return LoiterState(**data)
 
-    def step(self, state: LoiterState, obs: Observation) -> tuple[LoiterState, list[Finding]]:
+    def step(
+        self, state: LoiterState | None, obs: Observation
+    ) -> tuple[LoiterState | None, list[Finding]]:
         fix = obs.position
         speed = speed_over_ground(fix, obs.previous)
         if speed is None:
@@ -77,7 +79,7 @@ class Loitering(Untimed[LoiterState]):
         limit = self.config.max_speed_knots
         qualifies = speed < limit and harbour_of(obs.zones) is None
         findings: list[Finding] = []
-        if state.start_t is not None:
+        if state is not None and state.start_t is not None:
             drift = distance_km(state.start_lat, state.start_lon, fix.lat, fix.lon)
             mean = (state.speed_sum + speed) / (state.count + 1)
             watched = fix.t - state.last_t <= self._max_gap
@@ -99,10 +101,11 @@ class Loitering(Untimed[LoiterState]):
                 return state, findings
             if state.open:
                 findings.append(self._finding(state, obs.mmsi, Status.CLOSED))
+        if not qualifies:
+            return None, findings
         state = LoiterState()
-        if qualifies:
-            state.start_t, state.start_lat, state.start_lon = fix.t, fix.lat, fix.lon
-            state.last_t, state.speed_sum, state.count = fix.t, speed, 1
+        state.start_t, state.start_lat, state.start_lon = fix.t, fix.lat, fix.lon
+        state.last_t, state.speed_sum, state.count = fix.t, speed, 1
         return state, findings
 
     def _off_a_port(self, state: LoiterState) -> bool:

@@ -30,35 +30,37 @@ class PortCallState:
     open: bool = False
 
 
-class PortCall(Untimed[PortCallState]):
+class PortCall(Untimed[PortCallState | None]):
     name = "port_call"
 
     def __init__(self, config: PortCallConfig) -> None:
         self.config = config
 
-    def initial(self) -> PortCallState:
-        return PortCallState()
+    def initial(self) -> PortCallState | None:
+        return None  # in no harbour: nothing to hold
 
     def restore(self, data: dict[str, Any]) -> PortCallState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         return PortCallState(**data)
 
-    def step(self, state: PortCallState, obs: Observation) -> tuple[PortCallState, list[Finding]]:
+    def step(
+        self, state: PortCallState | None, obs: Observation
+    ) -> tuple[PortCallState | None, list[Finding]]:
         fix = obs.position
         harbour = harbour_of(obs.zones)
         findings: list[Finding] = []
         if harbour is None:
-            if state.zone_id is None:
+            if state is None or state.zone_id is None:
                 return state, findings
             if state.outside_since is None:
                 state.outside_since = fix.t
             if fix.t - state.outside_since >= self.config.exit_minutes * 60:
                 if state.open:
                     findings.append(self._finding(state, obs.mmsi, Status.CLOSED))
-                state = PortCallState()
+                return None, findings
             return state, findings
-        if state.zone_id != harbour.id:
-            if state.open:
+        if state is None or state.zone_id != harbour.id:
+            if state is not None and state.open:
                 findings.append(self._finding(state, obs.mmsi, Status.CLOSED))
             ref = zone_ref(harbour)
             state = PortCallState(

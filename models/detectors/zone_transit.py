@@ -16,21 +16,25 @@ class TransitState:
     inside: dict[str, tuple[str, str, float | None, float]] = field(default_factory=dict)
 
 
-class ZoneTransit(Untimed[TransitState]):
+class ZoneTransit(Untimed[TransitState | None]):
     name = "zone_transit"
 
-    def initial(self) -> TransitState:
-        return TransitState()
+    def initial(self) -> TransitState | None:
+        return None  # inside no watched zone: nothing to hold
 
     def restore(self, data: dict[str, Any]) -> TransitState:
         """The state back from ``dataclasses.asdict`` of it (as JSON gives it)."""
         inside = {key: tuple(value) for key, value in data.get("inside", {}).items()}
         return TransitState(inside=inside)
 
-    def step(self, state: TransitState, obs: Observation) -> tuple[TransitState, list[Finding]]:
+    def step(
+        self, state: TransitState | None, obs: Observation
+    ) -> tuple[TransitState | None, list[Finding]]:
         watched = [zone for zone in obs.zones if zone.raises_entry]
-        if not watched and not state.inside:
+        if not watched and (state is None or not state.inside):
             return state, []
+        if state is None:
+            state = TransitState()
         fix = obs.position
         findings: list[Finding] = []
         now = {zone.id for zone in watched}
@@ -61,7 +65,7 @@ class ZoneTransit(Untimed[TransitState]):
                     f"Entered {zone.kind.value.replace('_', ' ')} zone {zone.name}",
                 )
             )
-        return state, findings
+        return (state if state.inside else None), findings
 
     @staticmethod
     def _event(

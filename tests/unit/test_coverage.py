@@ -188,7 +188,7 @@ def test_a_silence_judged_a_gap_survives_a_snapshot() -> None:
     monitor = Monitor()
     monitor.process(by_time(rx_a, rx_b))
     vessel = monitor.fleet.vessels[366000001]
-    state = vessel.detectors["dark_period"]
+    state = monitor.engine.state_of(vessel, "dark_period")
     assert state.gap
     assert state.coverage == {
         "coverage": "neighbourhood_quiet",
@@ -196,5 +196,5 @@ def test_a_silence_judged_a_gap_survives_a_snapshot() -> None:
         "source_vessels_heard": 0,
     }
     back = restore(snapshot(vessel), monitor.engine)
-    assert back.detectors["dark_period"] == state
+    assert monitor.engine.state_of(back, "dark_period") == state
     assert monitor.engine.due(back) is None  # no timer while in the gap

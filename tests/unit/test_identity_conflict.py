@@ -201,7 +201,7 @@ def test_tracks_are_bounded() -> None:
     monitor = Monitor(Engine())
     for start in range(0, len(reports), 50):
         monitor.process(reports[start : start + 50])
-        state: JumpState = monitor.fleet.vessels[SHARED].detectors["position_jump"]
+        state: JumpState = monitor.engine.state_of(monitor.fleet.vessels[SHARED], "position_jump")
         assert len(state.tracks) <= 4
     conflicts = of_type(monitor.finish().alerts, "identity_conflict")
     assert len({a.alert_id for a in conflicts}) <= 1
