@@ -60,14 +60,12 @@ def read_aiscatcher(
     """One ``InputLine`` per sentence of each object's ``nmea`` list, numbered by the object's
     line and carrying its receive time; one ``Failure`` for a line that is not such an object
     (``bad_row``) or whose receive time is not one (``bad_time``)."""
-    for first, lines, failures in blocks:
-        for line_no, line in enumerate(lines, first):
-            if failures and line_no in failures:
-                yield failures[line_no]
-                continue
-            text = line.strip()
-            if text and not text.startswith("#"):
-                yield from _catcher_lines(text, line, source, line_no, window)
+    for row in _rows(blocks):
+        if isinstance(row, Failure):
+            yield row
+        else:
+            text, line, line_no = row
+            yield from _catcher_lines(text, line, source, line_no, window)
 
 
 def _catcher_lines(
@@ -117,6 +115,17 @@ def read_jsonl(
 ) -> Iterator[Item]:
     """One record or one ``Failure`` for every line that is not blank or a comment; times
     outside ``window`` are ``bad_time``."""
+    for row in _rows(blocks):
+        if isinstance(row, Failure):
+            yield row
+        else:
+            text, line, line_no = row
+            yield _json_item(text, line, source, line_no, window)
+
+
+def _rows(blocks: Iterator[Block]) -> Iterator[Failure | tuple[str, str, int]]:
+    """Each line that is not blank or a comment as (text, line, line number), or the failure
+    its block already holds for it (a line that is not text)."""
     for first, lines, failures in blocks:
         for line_no, line in enumerate(lines, first):
             if failures and line_no in failures:
@@ -124,7 +133,7 @@ def read_jsonl(
                 continue
             text = line.strip()
             if text and not text.startswith("#"):
-                yield _json_item(text, line, source, line_no, window)
+                yield text, line, line_no
 
 
 def _json_item(text: str, line: str, source: str, line_no: int, window: TimeWindow) -> Item:

@@ -174,17 +174,7 @@ class Identity:
             if closed
             else ": several transmitters share this MMSI, or one keeps being reconfigured"
         )
-        return Finding(
-            type=AlertType.IDENTITY_CHANGE,
-            status=status,
-            mmsi=mmsi,
-            start=series.start,
-            end=series.last if closed else None,
-            lat=series.lat,
-            lon=series.lon,
-            evidence=evidence,
-            summary=summary,
-        )
+        return series.finding(AlertType.IDENTITY_CHANGE, status, mmsi, closed, evidence, summary)
 
     def _static(self, state: IdentityState, obs: Observation) -> list[Finding]:
         """A static report: compare each field it carries with what the vessel said before."""

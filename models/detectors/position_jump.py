@@ -247,24 +247,16 @@ class PositionJump:
         )
         if closed:
             summary += f"; none for {self.config.repeat_hours:g} h since"
-        return Finding(
-            type=AlertType.POSITION_JUMP,
-            status=status,
-            mmsi=mmsi,
-            start=series.start,
-            end=series.last if closed else None,
-            lat=series.lat,
-            lon=series.lon,
-            evidence={
-                "jumps": series.events,
-                "first_jump": iso_utc(series.first),
-                "last_jump": iso_utc(series.last),
-                "max_implied_speed_knots": round(series.peak * limit, 1),
-                "artefacts": state.artefacts,
-                "repeat_hours": self.config.repeat_hours,
-            },
-            magnitude=series.peak,
-            summary=summary,
+        evidence = {
+            "jumps": series.events,
+            "first_jump": iso_utc(series.first),
+            "last_jump": iso_utc(series.last),
+            "max_implied_speed_knots": round(series.peak * limit, 1),
+            "artefacts": state.artefacts,
+            "repeat_hours": self.config.repeat_hours,
+        }
+        return series.finding(
+            AlertType.POSITION_JUMP, status, mmsi, closed, evidence, summary, series.peak
         )
 
     def _jump(self, mmsi: int, previous: Fix, fix: Fix, artefacts: int = 0) -> Finding:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.alerts import Status
+from models.alerts import AlertType, Finding, Status
 
 __all__ = ["Repeats", "Series"]
 
@@ -56,6 +56,31 @@ class Series:
             events=int(data.get("events", 2)),
             reported=int(data.get("reported", 2)),
             peak=float(data.get("peak", 1.0)),
+        )
+
+    def finding(
+        self,
+        kind: AlertType,
+        status: Status,
+        mmsi: int,
+        closed: bool,
+        evidence: dict[str, Any],
+        summary: str,
+        magnitude: float = 1.0,
+    ) -> Finding:
+        """The episode's message: from the series' start, ended at its last event once closed,
+        where it began."""
+        return Finding(
+            type=kind,
+            status=status,
+            mmsi=mmsi,
+            start=self.start,
+            end=self.last if closed else None,
+            lat=self.lat,
+            lon=self.lon,
+            evidence=evidence,
+            magnitude=magnitude,
+            summary=summary,
         )
 
 
