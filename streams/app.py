@@ -92,7 +92,7 @@ def create_app(
     )
     # Partners' lists: every worker reads the whole lists topic into its sharing stage.
     lists = ListsReader(settings, sharing["sharing"], partial(_dead_letter, topics.deadletter))
-    app.task(lists.run, name="lists")
+    app.task(lists.run)
     app.timer(interval=tick, name="idle")(worker.idle)
     app.timer(interval=tick, name="raw-progress")(worker.raw_progress)
     app.timer(interval=1.0, name="heartbeat")(worker.heartbeat)
