@@ -26,6 +26,6 @@ done
 cat > env <<ENV
 KAFKA_KEYSTORE_PASSWORD=$store
 VIGILMAR_SASL_PASSWORD=$(cat vigilmar.password)
-VIGILMAR_PARTNERS="$partners"
+SASL_PARTNERS="$partners"
 ENV
 echo "secrets in $(pwd); partners: $partners"
