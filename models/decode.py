@@ -11,8 +11,8 @@ heard by another receiver (``models.duplicates``) — is counted under ``duplica
 decoded again; it is neither a message nor a failure. Messages without a time are never
 duplicates.
 
-Position reports (types 1, 2, 3, 18, 19, 27) are read by ``models.fast_decode``, every other
-type — and any position report that reader does not take — by pyais.
+Position reports (types 1, 2, 3, 18, 19, 27) and static reports (5, 24) are read by
+``models.fast_decode``, every other type — and any report that reader does not take — by pyais.
 
 Times: a sentence's own time (tag block ``c:``, trailing epoch column, then the line's leading
 time column) wins; then the receive time given with the line (Kafka record or feeder clock), which
@@ -57,7 +57,7 @@ from datetime import UTC, tzinfo
 
 from models.config import TrackingConfig
 from models.duplicates import DuplicateFilter
-from models.fast_decode import FAST_TYPES, position_report
+from models.fast_decode import FAST_STATIC_TYPES, FAST_TYPES, position_report, static_report
 from models.nmea import (
     Clock,
     LeadingTime,
@@ -531,11 +531,11 @@ class Decoder:
             return
         record: Decoded
         try:
-            fast = (
-                position_report(msg_type, payload, fill, timestamp, line.source)
-                if msg_type in FAST_TYPES
-                else None
-            )
+            fast: Decoded | None = None
+            if msg_type in FAST_TYPES:
+                fast = position_report(msg_type, payload, fill, timestamp, line.source)
+            elif msg_type in FAST_STATIC_TYPES:
+                fast = static_report(msg_type, payload, fill, timestamp, line.source)
             if fast is not None:
                 record = fast
             elif msg_type in TRACKED_TYPES:

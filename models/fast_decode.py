@@ -21,18 +21,32 @@ A payload it cannot read this way — not ASCII (pyais fails on it), or too shor
 returns ``None`` and the caller decodes it with pyais. ``tests/unit/test_fast_decode_files.py``
 checks every position report of the shared real files field by field against pyais, and
 ``tests/property/test_fast_decode.py`` random field values encoded by pyais's encoder.
+
+Static reports (type 5, type 24 parts A and B) are read the same way by ``static_report``: the
+text fields (six-bit characters, not aligned on payload characters) are cut out of the integer,
+turned back into base64 letters by ``binascii.b2a_base64`` and translated to pyais's six-bit
+characters, then cleaned by the rule of ``clean_text`` ('@' padding and spaces off both ends,
+empty is ``None``); the ship type goes through a table built from pyais's own ``ShipType``
+converter and ``clean_ship_type``. Only payloads that hold every field read whole are taken
+(422 bits for type 5, 160 for part A, 132 for part B, parts 0 and 1 only); anything else,
+or a non-ASCII payload, returns ``None`` and goes to pyais as before.
+``tests/unit/test_fast_static_files.py`` and ``tests/property/test_fast_static.py`` check them
+as the position reports are checked.
 """
 
 from __future__ import annotations
 
-from binascii import a2b_base64
+from binascii import a2b_base64, b2a_base64
 
-from models.normalise import clean_position
-from models.records import PositionReport
+from pyais.constants import ShipType
 
-__all__ = ["FAST_TYPES", "position_report"]
+from models.normalise import clean_imo, clean_position, clean_ship_type
+from models.records import PositionReport, StaticReport
+
+__all__ = ["FAST_STATIC_TYPES", "FAST_TYPES", "position_report", "static_report"]
 
 FAST_TYPES = frozenset({1, 2, 3, 18, 19, 27})
+FAST_STATIC_TYPES = frozenset({5, 24})
 
 
 def _armour_value(code: int) -> int:
@@ -138,3 +152,87 @@ def _long_range(payload: str, timestamp: float | None, source: str) -> PositionR
         impossible,
         source,
     )
+
+
+# --- static reports --------------------------------------------------------------------------
+
+#: Base64 letters back to the characters pyais's six-bit text gives (``pyais.bit_vector``:
+#: values below 32 are '@', 'A'..'Z', '[', '\\', ']', '^', '_'; the rest are ASCII 32..63).
+_TO_SIXBIT_TEXT = bytes.maketrans(
+    _BASE64, bytes(value + 64 if value < 32 else value for value in range(64))
+)
+#: Raw type 5 ship type (8 bits) to the value ``to_record`` gives: pyais's ``ShipType``
+#: converter maps some unknown values onto others (26 to 25, ...), then ``clean_ship_type``.
+_SHIP_TYPE_5 = tuple(clean_ship_type(float(ShipType(raw))) for raw in range(256))
+#: Raw type 24 part B ship type (no converter in pyais) to the value ``to_record`` gives.
+_SHIP_TYPE_24 = tuple(clean_ship_type(float(raw)) for raw in range(256))
+
+#: Bits up to the end of the last field read: type 5's destination (302..421), part A's name
+#: (40..159), part B's callsign (90..131).
+_STATIC_BITS = 422
+_PART_A_BITS = 160
+_PART_B_BITS = 132
+
+
+def _text(value: int, chars: int) -> str | None:
+    """Six-bit text of ``chars`` characters held in the low bits of ``value``, cleaned as
+    ``clean_text`` cleans pyais's text."""
+    spare = -chars % 4  # base64 takes characters four at a time: pad with zero bits
+    raw = b2a_base64(
+        (value << (6 * spare)).to_bytes((chars + spare) * 3 // 4, "big"), newline=False
+    )
+    text = raw[:chars].translate(_TO_SIXBIT_TEXT).decode("ascii").replace("@", " ").strip()
+    return text or None
+
+
+def static_report(
+    msg_type: int, payload: str, fill: int, timestamp: float | None, source: str
+) -> StaticReport | None:
+    """The record ``to_record`` would make of this static report (type 5 or 24), or ``None``
+    when the payload is not one this reader takes (the caller then decodes it with pyais)."""
+    if not payload.isascii():
+        return None
+    bits = 6 * len(payload) - fill
+    if msg_type == 5:
+        if bits < _STATIC_BITS:
+            return None
+        v = _head(payload, 72)  # 432 bits
+        return StaticReport(
+            mmsi=(v >> 394) & 0x3FFFFFFF,
+            timestamp=timestamp,
+            msg_type=5,
+            name=_text((v >> 200) & ((1 << 120) - 1), 20),
+            callsign=_text((v >> 320) & ((1 << 42) - 1), 7),
+            imo=clean_imo((v >> 362) & 0x3FFFFFFF),
+            ship_type=_SHIP_TYPE_5[(v >> 192) & 0xFF],
+            destination=_text((v >> 10) & ((1 << 120) - 1), 20),
+            source=source,
+        )
+    if bits < _PART_B_BITS:
+        return None
+    v = _head(payload, 28)  # 168 bits
+    part = (v >> 128) & 0x3
+    mmsi = (v >> 130) & 0x3FFFFFFF
+    if part == 0 and bits >= _PART_A_BITS:
+        name = _text((v >> 8) & ((1 << 120) - 1), 20)
+        return StaticReport(
+            mmsi=mmsi, timestamp=timestamp, msg_type=24, name=name, part="A", source=source
+        )
+    if part == 1:
+        return StaticReport(
+            mmsi=mmsi,
+            timestamp=timestamp,
+            msg_type=24,
+            callsign=_text((v >> 36) & ((1 << 42) - 1), 7),
+            ship_type=_SHIP_TYPE_24[(v >> 120) & 0xFF],
+            part="B",
+            source=source,
+        )
+    return None  # a short part A, or part 2 or 3 (pyais refuses them)
+
+
+def _head(payload: str, chars: int) -> int:
+    """The first ``chars`` characters' bits (``chars`` a multiple of four), a shorter payload
+    padded with zero bits."""
+    head = payload[:chars]
+    return _bits(head + "0" * (chars - len(head)))
