@@ -48,8 +48,8 @@ def client_options(security: Security) -> dict[str, Any]:
 
 
 async def ensure_topics(settings: Settings) -> list[str]:
-    """Create every topic the pipeline uses if missing (the vessel summaries and the lists
-    compacted); returns those created."""
+    """Create every topic the pipeline uses if missing (the vessel summaries compacted); returns
+    those created."""
     options = client_options(settings.security)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, **options)
     try:
@@ -72,13 +72,11 @@ async def ensure_topics(settings: Settings) -> list[str]:
             topics.encounter_pairs,
             topics.vessels,
             topics.vessel_alerts,
-            topics.lists,
         ]
         wanted.extend(share_topics(settings))
         missing = [name for name in wanted if name not in existing]
         for name in missing:
-            compacted = name in (topics.vessels, topics.lists)
-            configs = {"cleanup.policy": "compact"} if compacted else None
+            configs = {"cleanup.policy": "compact"} if name == topics.vessels else None
             try:
                 await admin.create_topics(
                     [
