@@ -96,7 +96,8 @@ def test_make_demo_fits_one_screen_and_names_what_it_wrote(
     documents = [json.loads(line) for line in alerts.read_text().splitlines()]
     assert scores[0] == max(document["score"] for document in documents)
     shown = "\n".join(table)
-    for kind in ("dark period", "loitering", "position jump", "identity conflict"):
+    # The demo raises no loitering: every episode in it lies in a port or its approaches.
+    for kind in ("dark period", "position jump", "identity conflict"):
         assert kind in shown
 
 
