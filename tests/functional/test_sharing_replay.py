@@ -133,36 +133,19 @@ def test_the_audit_has_one_line_per_message_shared(demo: Run) -> None:
 def test_same_input_gives_identical_partner_files(demo: Run, tmp_path: Path) -> None:
     share = tmp_path / "again"
     policy = str(demo.policy)
-    argv = ["replay", str(SAMPLES / "2022-01-03-puerto-rico-usvi.marinecadastre.csv")]
-    assert (
-        main(
-            [
-                *argv,
-                "--out",
-                str(tmp_path / "a.jsonl"),
-                "--sharing",
-                policy,
-                "--share-dir",
-                str(share),
-            ]
-        )
-        == 0
-    )
+    argv = [
+        "replay",
+        str(SAMPLES / "2022-01-03-puerto-rico-usvi.marinecadastre.csv"),
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--sharing",
+        policy,
+        "--share-dir",
+        str(share),
+    ]
+    assert main(argv) == 0
     first = (share / "coast-guard-pr.jsonl").read_bytes()
-    assert (
-        main(
-            [
-                *argv,
-                "--out",
-                str(tmp_path / "a.jsonl"),
-                "--sharing",
-                policy,
-                "--share-dir",
-                str(share),
-            ]
-        )
-        == 0
-    )
+    assert main(argv) == 0
     assert (share / "coast-guard-pr.jsonl").read_bytes() == first
     assert first
 
