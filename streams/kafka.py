@@ -11,7 +11,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from streams.kafka_check import KafkaUnavailable, bootstrap_problem
+from streams.kafka_check import KafkaUnavailable, bootstrap_problem, tls_problem
 from streams.settings import Security, Settings
 from streams.sharing_stage import share_topics
 
@@ -51,6 +51,9 @@ async def ensure_topics(settings: Settings) -> list[str]:
     """Create every topic the pipeline uses if missing (the vessel summaries compacted); returns
     those created."""
     options = client_options(settings.security)
+    early = await tls_problem(settings.bootstrap, settings.security, options.get("ssl_context"))
+    if early is not None:
+        raise KafkaUnavailable(early)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, **options)
     try:
         await admin.start()

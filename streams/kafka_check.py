@@ -43,6 +43,23 @@ async def bootstrap_problem(bootstrap: str, security: Security, context: object 
     return f"cannot reach {where}: {await _plain_problem(host, port)}"
 
 
+async def tls_problem(bootstrap: str, security: Security, context: object = None) -> str | None:
+    """Before a TLS client starts: a sentence on why a handshake with the first bootstrap server
+    fails (a plaintext port, an untrusted certificate, nothing listening), or ``None`` if it
+    succeeds or the protocol is not TLS. aiokafka would wait its whole request timeout (40 s)
+    on a plaintext port before giving up; this answers within ``TIMEOUT_SECONDS``."""
+    if security.protocol not in ("SSL", "SASL_SSL") or not isinstance(context, ssl.SSLContext):
+        return None
+    port_text = bootstrap.split(",")[0].strip().rpartition(":")[2]
+    if not port_text.isascii() or not port_text.isdigit():
+        return None  # bootstrap_problem names a malformed address once the client fails
+    problem = await bootstrap_problem(bootstrap, security, context)
+    return None if problem.endswith(_TLS_WORKS) else problem
+
+
+_TLS_WORKS = "check the broker's advertised listeners and its log"
+
+
 async def _tls_problem(
     where: str, host: str, port: int, context: ssl.SSLContext, security: Security
 ) -> str:
@@ -75,7 +92,7 @@ async def _tls_problem(
         await writer.wait_closed()
     return (
         f"cannot reach {where}: TLS to it works (the certificate is trusted), but the Kafka "
-        "client could not bootstrap; check the broker's advertised listeners and its log"
+        f"client could not bootstrap; {_TLS_WORKS}"
     )
 
 
