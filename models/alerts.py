@@ -30,6 +30,7 @@ class AlertType(StrEnum):
     INVALID_IDENTITY = "invalid_identity"
     IDENTITY_CONFLICT = "identity_conflict"
     DISTRESS = "distress"
+    DESTINATION_CHANGE = "destination_change"
 
 
 class Status(StrEnum):

@@ -537,6 +537,7 @@ class ScoringConfig:
             "invalid_identity": 25.0,
             "identity_conflict": 45.0,
             "distress": 90.0,
+            "destination_change": 20.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add

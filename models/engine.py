@@ -31,6 +31,7 @@ from models.detectors.base import (
     speed_over_ground,
 )
 from models.detectors.dark_period import DarkPeriod
+from models.detectors.destination_change import DestinationChange
 from models.detectors.distress import Distress
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
@@ -62,6 +63,7 @@ DETECTOR_NAMES = (
     Loitering.name,
     ZoneTransit.name,
     PortCall.name,
+    DestinationChange.name,
     StationMotion.name,
     Distress.name,
 )
@@ -90,6 +92,7 @@ class Engine:
             ),
             ZoneTransit(),
             PortCall(self.config.port_call),
+            DestinationChange(self.config.port_call),
         )
         motion = StationMotion(self.config.stations, self.config.position_jump)
         distress = Distress(self.config.distress)

@@ -84,6 +84,13 @@ def _with_every_detector(data: dict, engine: Engine) -> dict:
             "open": False,
         },
         "zone_transit": {"inside": {}},
+        "destination_change": {
+            "destination": None,
+            "declared_t": 0.0,
+            "harbour_t": None,
+            "in_harbour": False,
+            "at_sea": False,
+        },
     }
     for detector in engine.detectors:
         if detector.name in old["detectors"]:
