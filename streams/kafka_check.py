@@ -25,16 +25,15 @@ class KafkaUnavailable(RuntimeError):
 async def bootstrap_problem(bootstrap: str, security: Security, context: object = None) -> str:
     """A sentence on why a client with ``security`` (and its ``ssl.SSLContext``, ``context``)
     cannot reach ``bootstrap`` (``host:port,...``; the first is tried)."""
-    server = bootstrap.split(",")[0].strip()
-    host, _, port_text = server.rpartition(":")
-    where = f"Kafka at {server} (VIGILMAR_BROKER, VIGILMAR_SECURITY_PROTOCOL={security.protocol})"
-    try:
-        port = int(port_text)
-    except ValueError:
-        return f"cannot reach {where}: {server!r} is not HOST:PORT"
-    tls = security.protocol in ("SSL", "SASL_SSL")
-    if tls and isinstance(context, ssl.SSLContext):
-        return await _tls_problem(where, host, port, context, security)
+    where, host, port = _first_server(bootstrap, security)
+    if port is None:
+        return f"cannot reach {where}: {bootstrap.split(',')[0].strip()!r} is not HOST:PORT"
+    if _is_tls(security, context):
+        problem = await _tls_problem(where, host, port, context, security)  # type: ignore[arg-type]
+        return problem or (
+            f"cannot reach {where}: TLS to it works (the certificate is trusted), but the Kafka "
+            "client could not bootstrap; check the broker's advertised listeners and its log"
+        )
     if await _speaks_tls(host, port):
         return (
             f"cannot reach {where}: the port speaks TLS; set VIGILMAR_SECURITY_PROTOCOL=SSL "
@@ -48,21 +47,31 @@ async def tls_problem(bootstrap: str, security: Security, context: object = None
     fails (a plaintext port, an untrusted certificate, nothing listening), or ``None`` if it
     succeeds or the protocol is not TLS. aiokafka would wait its whole request timeout (40 s)
     on a plaintext port before giving up; this answers within ``TIMEOUT_SECONDS``."""
-    if security.protocol not in ("SSL", "SASL_SSL") or not isinstance(context, ssl.SSLContext):
-        return None
-    port_text = bootstrap.split(",")[0].strip().rpartition(":")[2]
-    if not port_text.isascii() or not port_text.isdigit():
-        return None  # bootstrap_problem names a malformed address once the client fails
-    problem = await bootstrap_problem(bootstrap, security, context)
-    return None if problem.endswith(_TLS_WORKS) else problem
+    where, host, port = _first_server(bootstrap, security)
+    if port is None or not _is_tls(security, context):
+        return None  # a malformed address is named by bootstrap_problem once the client fails
+    return await _tls_problem(where, host, port, context, security)  # type: ignore[arg-type]
 
 
-_TLS_WORKS = "check the broker's advertised listeners and its log"
+def _first_server(bootstrap: str, security: Security) -> tuple[str, str, int | None]:
+    """(how to name it, host, port or ``None`` if malformed) of the first bootstrap server."""
+    server = bootstrap.split(",")[0].strip()
+    host, _, port_text = server.rpartition(":")
+    where = f"Kafka at {server} (VIGILMAR_BROKER, VIGILMAR_SECURITY_PROTOCOL={security.protocol})"
+    try:
+        return where, host, int(port_text)
+    except ValueError:
+        return where, host, None
+
+
+def _is_tls(security: Security, context: object) -> bool:
+    return security.protocol in ("SSL", "SASL_SSL") and isinstance(context, ssl.SSLContext)
 
 
 async def _tls_problem(
     where: str, host: str, port: int, context: ssl.SSLContext, security: Security
-) -> str:
+) -> str | None:
+    """Why a verified TLS handshake fails, or ``None`` if it succeeds."""
     cafile = security.cafile if security.cafile is not None else "the system's CAs"
     try:
         _, writer = await asyncio.wait_for(
@@ -90,10 +99,7 @@ async def _tls_problem(
     writer.close()
     with contextlib.suppress(OSError, ssl.SSLError):
         await writer.wait_closed()
-    return (
-        f"cannot reach {where}: TLS to it works (the certificate is trusted), but the Kafka "
-        f"client could not bootstrap; {_TLS_WORKS}"
-    )
+    return None
 
 
 async def _speaks_tls(host: str, port: int) -> bool:
