@@ -213,7 +213,7 @@ class WorkerAgents:
     # -- recovery and rebalancing -------------------------------------------------------------
 
     async def vessels_recovered(self) -> None:
-        log.info("vessel table recovered: %d vessels", self.stages.recovered())
+        log.info("vessel table recovered: %d vessels", self.stages.recovered(self.partition_of))
         self.telemetry.set_ready(True)
         self._record_track()
 

@@ -219,6 +219,10 @@ class WorkerStages:
         self.cells.keep(set(cells))
         self.pairs.keep(set(pairs))
 
-    def recovered(self) -> int:
-        """The vessel table is recovered: the track stage adopts its vessels; how many."""
-        return self.track.adopt(self.store.stored())
+    def recovered(self, partition_of: Callable[[bytes], int]) -> int:
+        """The vessel table is recovered: the track stage adopts its vessels, each partition's
+        clock starting where its vessels had got (``partition_of``: the partition of a table
+        key, an MMSI's digits, as the reports are keyed); how many."""
+        return self.track.adopt(
+            self.store.stored(), partition_of=lambda mmsi: partition_of(str(mmsi).encode())
+        )

@@ -124,6 +124,37 @@ def test_a_rebalance_mid_stream_changes_no_alert() -> None:
     assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
 
+def test_a_partition_read_far_ahead_after_a_takeover_loses_nothing() -> None:
+    """A worker takes the partitions over with a backlog, and its first batches all come from
+    one partition, days of event time ahead of the others': the vessels of the others must not
+    be moved past the reports they still have to read (as the killed-worker stream test saw)."""
+    records = scenario()
+    items = wire(records)
+    table: dict[bytes, Any] = {}
+    store = VesselStore(table, engine())
+    stage = TrackStage(store._engine, store)
+    half = len(items) // 2
+    alerts = track_in_batches(stage, store, items[:half], 100)
+    # The worker dies; another recovers the table and reads the backlog, one partition first.
+    store = VesselStore(table, engine())
+    stage = TrackStage(store._engine, store)
+    adopted = stage.adopt(store.stored(), partition_of=partition_of)
+    assert adopted == len(table)
+    first = partition_of(1003)
+    rest = items[half:]
+    ahead = [item for item in rest if item[0] == first]
+    alerts.extend(track_in_batches(stage, store, ahead, 500))
+    alerts.extend(track_in_batches(stage, store, [i for i in rest if i[0] != first], 500))
+    alerts.extend(stage.monitor.finish().alerts)
+    # The coverage heard before the takeover is not carried over: a silence that began before
+    # it is judged without coverage, and says so; every other alert is replay's.
+    expected = key(per_vessel(run(records, CONFIG, ZONES)))
+    unknown = [a for a in alerts if a.evidence.get("coverage") == "unknown"]
+    extra = set(key(unknown)) - set(expected)
+    assert {k[1] for k in extra} <= {"dark_period"}
+    assert [k for k in key(alerts) if k not in extra] == expected
+
+
 def test_a_partition_behind_the_others_loses_nothing() -> None:
     """One partition's reports arrive an hour of event time behind the rest."""
     records = scenario()

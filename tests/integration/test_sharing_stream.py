@@ -44,7 +44,7 @@ def test_partner_topics_hold_the_replays_partner_views(stack: Stack, tmp_path: P
     worker = stack.worker()
     worker.wait_ready()
     stack.feed(nmea)
-    streamed = stream_alerts(stack, len(keys(expected)))
+    streamed = stream_alerts(stack, keys(expected))
     assert worker.alive()
 
     # Dark periods a live worker's idle clock opens after the input's end: stream only.

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,39 @@ def due_after_the_end(alert: dict[str, Any], end: float) -> bool:
     return start + alert["evidence"]["threshold_hours"] * 3600 > end
 
 
-def stream_alerts(stack: Stack, expected: int) -> list[dict[str, Any]]:
+def explain(stack: Stack, expected: set[Key], live: set[Key], workers: list[Worker]) -> str:
+    """Why the stream's alerts differ from replay's: what each side has alone, per vessel and
+    type, the dead letters by reason, and the end of each worker's log."""
+    dead = stack.read(stack.settings.topics.deadletter, settle=2.0, timeout=10)
+    lines = []
+    for name, alone in (("stream only", live - expected), ("replay only", expected - live)):
+        counts = Counter((key[3], key[1]) for key in alone)
+        lines.append(f"{name}: {len(alone)} {dict(sorted(counts.items()))}")
+        lines.extend(f"  {key}" for key in sorted(alone, key=lambda k: (k[3], k[4]))[:15])
+    reasons = Counter(d["failure"] for d in dead)
+    lines.append(f"dead letters: {dict(reasons)}")
+    lines.extend(f"  {d['failure']}: {d['detail']} {d['raw'][:160]}" for d in dead[:10])
+    for worker in workers:
+        text = worker.log.read_text(errors="replace").splitlines()
+        notable = [line for line in text if "WARNING" in line or "ERROR" in line]
+        lines.append(f"{worker.name} log, warnings and errors:")
+        lines.extend(f"  {line[:300]}" for line in notable[-20:])
+        lines.append(f"{worker.name} log, end:")
+        lines.extend(f"  {line[:300]}" for line in text[-15:])
+    return "\n".join(lines)
+
+
+def stream_alerts(stack: Stack, expected: int | set[Key]) -> list[dict[str, Any]]:
+    """The alerts topic once it holds ``expected`` alerts (a count, or the keys of the alerts
+    replay gave: extra ones do not end the wait early), or after two minutes."""
     topic = stack.settings.topics.alerts
     deadline = time.monotonic() + 120
     alerts: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         alerts = stack.read(topic, settle=6.0, timeout=60)
-        if len(keys(alerts)) >= expected:
+        if isinstance(expected, set) and expected <= keys(alerts):
+            break
+        if isinstance(expected, int) and len(keys(alerts)) >= expected:
             break
     return alerts
 
@@ -80,19 +107,13 @@ def test_stream_gives_the_alerts_replay_gives(stack: Stack, north_pacific: Path)
     worker = stack.worker()
     worker.wait_ready()
     stack.feed(north_pacific)
-    streamed = stream_alerts(stack, len(keys(expected)))
+    streamed = stream_alerts(stack, keys(expected))
     assert worker.alive()
     for alert in streamed:
         validate_alert(alert)
     live = keys([a for a in streamed if not due_after_the_end(a, end)])
     if live != keys(expected):
-        dead = stack.read(stack.settings.topics.deadletter, settle=2.0, timeout=10)
-        log = worker.log.read_text(errors="replace")[-4000:]
-        pytest.fail(
-            f"stream only: {sorted(live - keys(expected))}\n"
-            f"replay only: {sorted(keys(expected) - live)}\n"
-            f"dead letters: {[(d['failure'], d['detail']) for d in dead][:20]}\n{log}"
-        )
+        pytest.fail(explain(stack, keys(expected), live, [worker]))
 
 
 def test_bad_lines_go_to_the_dead_letter_topic_and_the_worker_goes_on(
@@ -220,9 +241,10 @@ def test_two_workers_split_the_partitions_and_give_the_same_alerts(
     first, second = stack.worker("w1"), stack.worker("w2")
     split_between(stack, first, second)
     stack.feed(north_pacific)
-    streamed = stream_alerts(stack, len(keys(expected)))
+    streamed = stream_alerts(stack, keys(expected))
     live = keys([a for a in streamed if not due_after_the_end(a, end)])
-    assert live == keys(expected)
+    if live != keys(expected):
+        pytest.fail(explain(stack, keys(expected), live, [first, second]))
 
 
 def test_a_killed_worker_loses_no_alert_and_repeats_carry_the_same_id(
@@ -250,10 +272,17 @@ def test_a_killed_worker_loses_no_alert_and_repeats_carry_the_same_id(
     second = stack.worker("w2")
     second.wait_ready()
     assert feeder.wait(timeout=120) == 0
-    streamed = stream_alerts(stack, len(keys(expected)))
-    live = keys([a for a in streamed if not due_after_the_end(a, end)])
-    assert keys(expected) <= live, sorted(keys(expected) - live)[:10]
-    assert live == keys(expected)
+    streamed = stream_alerts(stack, keys(expected))
+    # The one difference a takeover may make: the coverage its predecessor had heard is not
+    # carried over (models/coverage.py), so a silence that began before the new worker's
+    # coverage does is judged without it — dark, saying so — where replay may find a gap.
+    unknown = keys([a for a in streamed if a["evidence"].get("coverage") == "unknown"]) - keys(
+        expected
+    )
+    live = keys([a for a in streamed if not due_after_the_end(a, end)]) - unknown
+    if live != keys(expected):
+        pytest.fail(explain(stack, keys(expected), live, [first, second]))
+    assert all(key[1] == "dark_period" for key in unknown), unknown
     by_id: dict[str, set[tuple[str, int, str]]] = {}
     for alert in streamed:
         by_id.setdefault(alert["alert_id"], set()).add(

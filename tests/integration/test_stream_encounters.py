@@ -78,7 +78,7 @@ def test_pairs_across_partitions_and_workers_give_the_replay_encounters(
     assert spanning  # some pair's vessels are tracked by different workers
 
     stack.feed(path)
-    streamed = stream_alerts(stack, len(keys(expected)))
+    streamed = stream_alerts(stack, keys(expected))
     assert keys(streamed) == keys(expected)
     encounters = [a for a in streamed if a["type"] == "encounter"]
     assert keys(encounters) == keys(found)
@@ -118,7 +118,7 @@ def test_a_killed_worker_loses_no_encounter(stack: Stack, tmp_path: Path) -> Non
     second = stack.worker("w2")
     second.wait_ready()
     assert feeder.wait(timeout=120) == 0
-    streamed = stream_alerts(stack, len(keys(expected)))
+    streamed = stream_alerts(stack, keys(expected))
     assert keys(streamed) == keys(expected)
     log = second.log.read_text(errors="replace")
     assert "encounter cells recovered" in log
