@@ -23,6 +23,7 @@ they are emitted, after scoring; it does not change how a finding is scored.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import re
@@ -44,6 +45,9 @@ __all__ = [
     "Listing",
     "Suppression",
     "VesselLists",
+    "check_list_name",
+    "list_document",
+    "listings_of_document",
     "load_lists",
 ]
 
@@ -121,6 +125,18 @@ class VesselLists:
 
     def __bool__(self) -> bool:
         return bool(self.interest or self.allowed)
+
+    @classmethod
+    def combined(
+        cls, parts: Iterable[VesselLists], suppressed: Counter[str] | None = None
+    ) -> VesselLists:
+        """One set of lists holding every listing of ``parts``, counting into ``suppressed``."""
+        parts = list(parts)
+        return cls(
+            [listing for part in parts for listing in part.interest],
+            [listing for part in parts for listing in part.allowed],
+            suppressed=Counter() if suppressed is None else suppressed,
+        )
 
     def apply(self, alerts: Iterable[Alert]) -> tuple[list[Alert], list[Suppression]]:
         """The alerts as they go out (raised where a vessel of interest is involved) and the
@@ -212,6 +228,15 @@ def load_lists(paths: Sequence[str | Path]) -> VesselLists:
 
 
 def _read(path: Path) -> tuple[str, list[Listing]]:
+    kind, rows = _rows(str(path), _text(path))
+    listings = [
+        _listing(f"list {path}, line {line}", f"{path.name}:{line}", kind, row)
+        for line, row in rows
+    ]
+    return kind, listings
+
+
+def _text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -219,43 +244,122 @@ def _read(path: Path) -> tuple[str, list[Listing]]:
     if len(raw) > MAX_FILE_BYTES:
         raise ListError(f"list {path}: larger than {MAX_FILE_BYTES} bytes")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ListError(f"list {path}: not UTF-8 text ({err.reason})") from err
+
+
+def _rows(label: str, text: str) -> tuple[str, list[tuple[int, dict[str, str | None]]]]:
+    """The list's kind and its rows (line number, cells by column), the header checked."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or ()]
-    kind = _kind(path, header)
+    kind = _kind(label, header)
     reader.fieldnames = header
     rows = []
     for row in reader:
-        where = f"list {path}, line {reader.line_num}"
         if None in row:
-            raise ListError(f"{where}: more fields than the header has")
-        rows.append(_listing(where, f"{path.name}:{reader.line_num}", kind, row))
+            raise ListError(
+                f"list {label}, line {reader.line_num}: more fields than the header has"
+            )
+        rows.append((reader.line_num, row))
     return kind, rows
 
 
-def _kind(path: Path, header: list[str]) -> str:
+# -- lists as messages (the worker's ``vigilmar.lists`` topic) ----------------------------------
+
+LIST_SCHEMA = "vigilmar.list/1"
+KINDS = ("interest", "allow")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_list_name(name: str) -> str:
+    """``name`` if it can name a published list (letters, digits, ``.``, ``_``, ``-``)."""
+    if not _NAME.fullmatch(name):
+        raise ListError(
+            f"list name {name!r}: use 1 to 100 letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit)"
+        )
+    return name
+
+
+def list_document(path: str | Path, name: str | None = None) -> dict[str, Any]:
+    """The message ``vigilmar lists push`` publishes for a list file (checked whole first):
+    ``{schema, name, kind, source, sha256, rows}``, each row its line number and its cells.
+    ``name`` defaults to the file's name without its suffix."""
+    path = Path(path)
+    name = check_list_name(name if name is not None else path.stem)
+    text = _text(path)
+    kind, rows = _rows(str(path), text)
+    for line, row in rows:
+        _listing(f"list {path}, line {line}", f"{path.name}:{line}", kind, row)
+    return {
+        "schema": LIST_SCHEMA,
+        "name": name,
+        "kind": kind,
+        "source": path.name,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "rows": [
+            {"line": line, **{column: (cell or "").strip() for column, cell in row.items()}}
+            for line, row in rows
+        ],
+    }
+
+
+def listings_of_document(name: str, document: object) -> tuple[str, list[Listing]]:
+    """The kind and rows of a published list (a ``list_document``, as decoded JSON) under the
+    key ``name``. Raises ``ListError`` naming the list and, for a bad row, its line."""
+    label = f"list {name} (published)"
+    if not isinstance(document, dict):
+        raise ListError(f"{label}: not a JSON object")
+    if document.get("schema") != LIST_SCHEMA:
+        raise ListError(f"{label}: schema {document.get('schema')!r}, not {LIST_SCHEMA!r}")
+    if document.get("name") != name:
+        raise ListError(f"{label}: it names itself {document.get('name')!r}")
+    kind, rows, sha = document.get("kind"), document.get("rows"), document.get("sha256")
+    if kind not in KINDS:
+        raise ListError(f"{label}: kind {kind!r}; one of {', '.join(KINDS)}")
+    if not isinstance(rows, list) or not isinstance(sha, str):
+        raise ListError(f"{label}: rows must be a list and sha256 a string")
+    listings = []
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or not all(
+            isinstance(v, str) for k, v in row.items() if k != "line"
+        ):
+            raise ListError(f"{label}, row {n}: not an object of text cells")
+        line = row.get("line", n)
+        cells = {column: cell for column, cell in row.items() if column != "line"}
+        where = f"{label}, line {line}"
+        if _columns(where, list(cells)) != kind:
+            raise ListError(f"{where}: its columns are not those of a {kind} list")
+        listings.append(_listing(where, f"{name}@{sha[:12]}:{line}", str(kind), cells))
+    return str(kind), listings
+
+
+def _kind(path: str, header: list[str]) -> str:
+    return _columns(f"list {path}, line 1", header)
+
+
+def _columns(where: str, header: list[str]) -> str:
+    """The kind of list ``header`` (its columns) makes; ``where`` begins a refusal."""
     if not {"mmsi", "imo"} & set(header):
-        raise ListError(f"list {path}, line 1: the header needs an mmsi or imo column")
+        raise ListError(f"{where}: the header needs an mmsi or imo column")
     if "risk" in header and "types" in header:
         raise ListError(
-            f"list {path}, line 1: both risk and types columns; a vessels-of-interest list "
+            f"{where}: both risk and types columns; a vessels-of-interest list "
             "has risk, an allow-list has types"
         )
     if "risk" not in header and "types" not in header:
         raise ListError(
-            f"list {path}, line 1: neither a risk column (vessels of interest) nor a types "
-            "column (allow-list)"
+            f"{where}: neither a risk column (vessels of interest) nor a types column (allow-list)"
         )
     kind = "interest" if "risk" in header else "allow"
     wanted = {"reason", "source", "expires", "risk" if kind == "interest" else "types"}
     missing = sorted(wanted - set(header))
     if missing:
-        raise ListError(f"list {path}, line 1: missing column(s) {', '.join(missing)}")
+        raise ListError(f"{where}: missing column(s) {', '.join(missing)}")
     unknown = sorted(set(header) - wanted - {"mmsi", "imo"})
     if unknown:
-        raise ListError(f"list {path}, line 1: unknown column(s) {', '.join(unknown)}")
+        raise ListError(f"{where}: unknown column(s) {', '.join(unknown)}")
     return kind
 
 

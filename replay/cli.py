@@ -10,6 +10,8 @@ vigilmar zones list [--zones FILE]... [--no-default-zones]
 vigilmar worker [--loglevel LEVEL]          (settings from VIGILMAR_* variables)
 vigilmar feed SOURCE [--speed X] [--timezone ZONE]   (udp://HOST:PORT, tcp://HOST:PORT or a file)
 vigilmar up [--sample FILE] [--speed X]     (broker, worker and feeder on this machine)
+vigilmar lists push FILE [--name NAME]      (a partner's list to the workers' lists topic)
+vigilmar lists remove NAME
 """
 
 from __future__ import annotations
@@ -192,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--metrics-port", type=int, default=9464, help="worker metrics port (9464)")
     up.add_argument("--duration", type=float, help="stop by itself after this many seconds")
     up.set_defaults(run=run_up)
+
+    _lists_commands(commands)
 
     zones = commands.add_parser("zones", help="check and list zone packs")
     zone_commands = zones.add_subparsers(dest="zones_command", metavar="ACTION", required=True)
@@ -573,6 +577,58 @@ def run_up(args: argparse.Namespace) -> int:
         return start(sample, args.speed, args.metrics_port, args.duration)
     except (BrokerError, StackError) as err:
         raise CliError(str(err)) from err
+
+
+# -- partners' lists on Kafka ------------------------------------------------------------------
+
+
+def _lists_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lists = commands.add_parser(
+        "lists",
+        help="publish partners' vessel lists to running workers",
+        description="Publish a vessels-of-interest list or an allow-list (CSV, as replay "
+        "--lists) to the lists topic (VIGILMAR_TOPIC_LISTS, vigilmar.lists), keyed by its name: "
+        "every worker applies the latest version of each list to the alerts that follow. "
+        "Broker and TLS/SASL settings from VIGILMAR_* variables.",
+    )
+    actions = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
+    push = actions.add_parser("push", help="publish one list (replacing its earlier version)")
+    push.add_argument("file", type=Path, metavar="FILE", help="the list (CSV)")
+    push.add_argument("--name", help="the list's name (default: the file name without suffix)")
+    push.add_argument("--broker", help="bootstrap servers (default: $VIGILMAR_BROKER)")
+    push.set_defaults(run=run_lists_push)
+    remove = actions.add_parser("remove", help="withdraw a published list")
+    remove.add_argument("name", metavar="NAME", help="the list's name")
+    remove.add_argument("--broker", help="bootstrap servers (default: $VIGILMAR_BROKER)")
+    remove.set_defaults(run=run_lists_remove)
+
+
+def run_lists_push(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from models.lists import list_document
+    from streams.lists_agent import publish_list
+
+    document = list_document(args.file, args.name)
+    settings = stream_settings({"VIGILMAR_BROKER": args.broker} if args.broker else {})
+    asyncio.run(publish_list(settings, document["name"], document))
+    print(
+        f"list {document['name']} ({document['kind']}, {len(document['rows'])} row(s), sha256 "
+        f"{document['sha256'][:12]}) published to {settings.topics.lists}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_lists_remove(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from streams.lists_agent import publish_list
+
+    settings = stream_settings({"VIGILMAR_BROKER": args.broker} if args.broker else {})
+    asyncio.run(publish_list(settings, args.name, None))
+    print(f"list {args.name} withdrawn from {settings.topics.lists}", file=sys.stderr)
+    return 0
 
 
 # -- zones ------------------------------------------------------------------------------------

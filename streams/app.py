@@ -10,6 +10,7 @@ events for the faust-free stages (``streams.worker_state``) and send what comes 
                                                         \\--> vigilmar.encounter.cells
     vigilmar.encounter.cells (key: cell) --encounter-cells--> vigilmar.encounter.pairs
     vigilmar.encounter.pairs (key: pair) --encounter-pairs--> vigilmar.alerts
+    vigilmar.lists (key: list name) --lists (every worker, whole topic)--> the sharing stage
     every alert, keyed by each vessel it concerns --> vigilmar.vessels.alerts
     vigilmar.vessels.alerts (key: MMSI) --vessel-risk--> vigilmar.vessels (key: MMSI)
 
@@ -33,6 +34,7 @@ from models.config import Config, load_config
 from models.engine import Engine
 from streams.agents import WorkerAgents
 from streams.kafka import client_options
+from streams.lists_agent import ListsReader
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
 from streams.sharing_stage import sharing_stage
@@ -70,11 +72,12 @@ def create_app(
     vessels_table, risk_table = table("vessels"), table("vessel-risk")
     cells_table, pairs_table = table("encounter-cells"), table("encounter-pairs")
     stages = WorkerStages.build(engine, vessels_table, risk_table, partitions, tick)
+    sharing = _sharing(settings, topic)
     worker = WorkerAgents(
         app,
         settings,
         stages,
-        Outbox(topics, partitions, telemetry, **_sharing(settings, topic)),
+        Outbox(topics, partitions, telemetry, **sharing),
         (cells_table, pairs_table),
         partial(partition_of, partitions=partitions),
         telemetry,
@@ -87,6 +90,9 @@ def create_app(
         app.agent(topics.pairs, name="encounter-pairs")(worker.encounter_pairs),
         app.agent(topics.vessel_alerts, name="vessel-risk")(worker.vessel_risk),
     )
+    # Partners' lists: every worker reads the whole lists topic into its sharing stage.
+    lists = ListsReader(settings, sharing["sharing"], partial(_dead_letter, topics.deadletter))
+    app.task(lists.run)
     app.timer(interval=tick, name="idle")(worker.idle)
     app.timer(interval=tick, name="raw-progress")(worker.raw_progress)
     app.timer(interval=1.0, name="heartbeat")(worker.heartbeat)
@@ -138,6 +144,10 @@ def _sharing(settings: Settings, topic: Callable[[str], Any]) -> dict[str, Any]:
     stage = sharing_stage(settings)
     topics = {} if stage is None else {name: topic(name) for name in stage.topics}
     return {"sharing": stage, "share_topics": topics}
+
+
+async def _dead_letter(topic: Any, key: bytes, value: bytes) -> None:
+    await topic.send(key=key, value=value)
 
 
 def _topic(app: faust.App, name: str) -> Any:

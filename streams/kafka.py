@@ -48,8 +48,8 @@ def client_options(security: Security) -> dict[str, Any]:
 
 
 async def ensure_topics(settings: Settings) -> list[str]:
-    """Create every topic the pipeline uses if missing (the vessel summaries compacted); returns
-    those created."""
+    """Create every topic the pipeline uses if missing (the vessel summaries and the lists
+    compacted); returns those created."""
     options = client_options(settings.security)
     early = await tls_problem(settings.bootstrap, settings.security, options.get("ssl_context"))
     if early is not None:
@@ -75,11 +75,13 @@ async def ensure_topics(settings: Settings) -> list[str]:
             topics.encounter_pairs,
             topics.vessels,
             topics.vessel_alerts,
+            topics.lists,
         ]
         wanted.extend(share_topics(settings))
         missing = [name for name in wanted if name not in existing]
         for name in missing:
-            configs = {"cleanup.policy": "compact"} if name == topics.vessels else None
+            compacted = name in (topics.vessels, topics.lists)
+            configs = {"cleanup.policy": "compact"} if compacted else None
             try:
                 await admin.create_topics(
                     [

@@ -27,7 +27,9 @@
 - `VIGILMAR_SHARING`: sharing policy (TOML, as `replay --sharing`); each partner's view goes to
   `VIGILMAR_SHARE_PREFIX.<partner>` and the audit to `VIGILMAR_SHARE_PREFIX.audit`
   (`VIGILMAR_SHARE_PREFIX`: `vigilmar.share`). `VIGILMAR_LISTS`: partners' vessel lists (CSV,
-  comma-separated paths, as `replay --lists`).
+  comma-separated paths, as `replay --lists`), read at start; `VIGILMAR_TOPIC_LISTS`
+  (`vigilmar.lists`, compacted, keyed by list name): lists published while workers run
+  (`vigilmar lists push`), read whole by every worker.
 - `VIGILMAR_PROBE_SECONDS` (`2`): how often the worker checks that the broker answers
   (`vigilmar_ready` is 0 while it does not).
 - `VIGILMAR_LOG_EVERY_SECONDS` (`10`): warnings and errors of one kind (a broker's connection
@@ -61,6 +63,8 @@ class Topics:
     vessels: str = "vigilmar.vessels"
     #: ... kept from every alert re-keyed by each vessel it concerns (internal).
     vessel_alerts: str = "vigilmar.vessels.alerts"
+    #: Partners' vessel lists (``vigilmar lists push``), compacted: keyed by list name.
+    lists: str = "vigilmar.lists"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         encounter_pairs=get("TOPIC_ENCOUNTER_PAIRS") or defaults.topics.encounter_pairs,
         vessels=get("TOPIC_VESSELS") or defaults.topics.vessels,
         vessel_alerts=get("TOPIC_VESSEL_ALERTS") or defaults.topics.vessel_alerts,
+        lists=get("TOPIC_LISTS") or defaults.topics.lists,
     )
     security = Security(
         protocol=(get("SECURITY_PROTOCOL") or "PLAINTEXT").upper(),

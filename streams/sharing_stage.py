@@ -9,18 +9,28 @@ topic holds what ``replay --share-dir`` writes to that partner's file:
                              \\--------> vigilmar.share.audit      (key: MMSI; shared, suppressed)
 
 The prefix (``vigilmar.share``) is ``VIGILMAR_SHARE_PREFIX``; the policy ``VIGILMAR_SHARING``,
-the lists ``VIGILMAR_LISTS`` (``streams.settings``).
+the lists ``VIGILMAR_LISTS`` (``streams.settings``). Lists published on the ``vigilmar.lists``
+topic (``vigilmar lists push``) come in through ``SharingStage.apply_list``
+(``streams.lists_agent`` reads the topic): the stage's lists are then replaced whole, between two
+batches, by the files' lists plus the latest version of every published one.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from models.alerts import Alert
-from models.lists import ListError, VesselLists, load_lists
+from models.lists import (
+    ListError,
+    VesselLists,
+    check_list_name,
+    listings_of_document,
+    load_lists,
+)
 from models.sharing import AUDIT, SharingError, SharingPolicy, load_policy
 from streams.settings import Settings
 
@@ -55,6 +65,44 @@ class SharingStage:
         self.policy = policy
         self.lists = lists
         self.prefix = prefix
+        #: The lists read from files (``VIGILMAR_LISTS``), and those published on the lists
+        #: topic by name (the latest version of each); ``lists`` holds them all.
+        self.file_lists = lists
+        self.published: dict[str, VesselLists] = {}
+        #: Messages of the lists topic by outcome: applied, withdrawn, refused.
+        self.list_updates: Counter[str] = Counter()
+
+    def apply_list(self, name: str, value: bytes | None) -> str:
+        """Take one message of the lists topic: ``value`` (a ``models.lists.list_document`` as
+        JSON) replaces the list called ``name``; an empty value withdraws it. Returns what was
+        done ("applied", "withdrawn"); a value that is not a usable list raises ``ListError``
+        naming it, and the list's previous version stays."""
+        try:
+            check_list_name(name)
+        except ListError:
+            self.list_updates["refused"] += 1
+            raise
+        if not value:
+            outcome = "withdrawn"
+            self.published.pop(name, None)
+        else:
+            try:
+                kind, listings = listings_of_document(name, _loads(name, value))
+            except ListError:
+                self.list_updates["refused"] += 1
+                raise
+            outcome = "applied"
+            interest = kind == "interest"
+            self.published[name] = VesselLists(
+                listings if interest else [], [] if interest else listings
+            )
+        self.list_updates[outcome] += 1
+        parts = [self.file_lists, *(self.published[key] for key in sorted(self.published))]
+        suppressed = self.lists.suppressed if self.lists is not None else Counter()
+        # One assignment: the batch being processed (``process`` runs to its end without
+        # yielding) saw the old lists, the next sees the new.
+        self.lists = VesselLists.combined([p for p in parts if p is not None], suppressed)
+        return outcome
 
     def topic(self, partner: str) -> str:
         return f"{self.prefix}.{partner}"
@@ -86,9 +134,10 @@ class SharingStage:
         return SharingStep(kept, sends)
 
 
-def sharing_stage(settings: Settings) -> SharingStage | None:
-    """The stage ``settings`` ask for (``None`` when they name neither a policy nor lists).
-    Raises ``SharingError``/``ListError`` naming the variable and the file's problem."""
+def sharing_stage(settings: Settings) -> SharingStage:
+    """The stage ``settings`` ask for (a worker always has one: lists may be published to it
+    at any time; without a policy or lists it passes alerts on unchanged). Raises
+    ``SharingError``/``ListError`` naming the variable and the file's problem."""
     try:
         policy = load_policy(settings.sharing) if settings.sharing is not None else None
     except SharingError as err:
@@ -97,12 +146,16 @@ def sharing_stage(settings: Settings) -> SharingStage | None:
         lists = load_lists(settings.lists) if settings.lists else None
     except ListError as err:
         raise ListError(f"VIGILMAR_LISTS: {err}") from err
-    if policy is None and lists is None:
-        return None
     return SharingStage(policy, lists, settings.share_prefix)
 
 
 def share_topics(settings: Settings) -> list[str]:
-    """The topics the sharing stage of ``settings`` sends to (none without a policy or lists)."""
-    stage = sharing_stage(settings)
-    return [] if stage is None else stage.topics
+    """The topics the sharing stage of ``settings`` sends to: each partner's, and the audit."""
+    return sharing_stage(settings).topics
+
+
+def _loads(name: str, value: bytes) -> object:
+    try:
+        return json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ListError(f"list {name} (published): not JSON ({err})") from err

@@ -29,6 +29,9 @@ class PairBucket:
     #: The nearest learned anchorage within ``anchorages.near_km``: km and vessels counted.
     anchorage_km: float | None = None
     anchorage_vessels: int = 0
+    #: Vessel ``b``'s position at the first comparison (``None`` from older messages).
+    other_lat: float | None = None
+    other_lon: float | None = None
 
     @property
     def pair(self) -> tuple[int, int]:
@@ -51,6 +54,8 @@ class PairBucket:
             "h": [list(item) for item in self.history],
             "ak": self.anchorage_km,
             "an": self.anchorage_vessels,
+            "olat": self.other_lat,
+            "olon": self.other_lon,
         }
 
     @staticmethod
@@ -71,4 +76,10 @@ class PairBucket:
             history_from_wire(data.get("h")),
             None if data.get("ak") is None else float(data["ak"]),
             int(data.get("an") or 0),
+            _coordinate(data.get("olat")),
+            _coordinate(data.get("olon")),
         )
+
+
+def _coordinate(value: Any) -> float | None:
+    return None if value is None else float(value)

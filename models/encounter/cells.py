@@ -373,9 +373,11 @@ class CellStage:
         # Metres between nearby points: flat-Earth at this latitude (under 1 ppm off the
         # great circle at these distances, and the same on every path).
         shrink = cos(radians(inside_a[0].lat))
-        samples: list[tuple[float, float, float, float]] = []  # t, metres, mid lat, mid lon
+        # t, metres, mid lat, mid lon, and b's lat, lon (the other vessel's, in the evidence)
+        samples: list[tuple[float, float, float, float, float, float]] = []
         bisect_left = bisect.bisect_left
         for mine, other in ((inside_a, track_b), (inside_b, track_a)):
+            mine_is_a = mine is inside_a
             times, theirs = other.times, other.movers
             count = len(times)
             for mover in mine:
@@ -396,7 +398,9 @@ class CellStage:
                 else:
                     continue
                 metres = hypot(lat - mover.lat, (lon - mover.lon) * shrink) * _M_PER_DEGREE
-                samples.append((t, metres, (mover.lat + lat) / 2, (mover.lon + lon) / 2))
+                b_lat, b_lon = (lat, lon) if mine_is_a else (mover.lat, mover.lon)
+                mid_lat, mid_lon = (mover.lat + lat) / 2, (mover.lon + lon) / 2
+                samples.append((t, metres, mid_lat, mid_lon, b_lat, b_lon))
         if not samples:
             return None
         distances = sorted(s[1] for s in samples)
@@ -420,4 +424,6 @@ class CellStage:
             vessel_a=inside_a[-1].vessel,
             vessel_b=inside_b[-1].vessel,
             history=tuple(sorted(set(inside_a[-1].history) | set(inside_b[-1].history))),
+            other_lat=first[4],
+            other_lon=first[5],
         )

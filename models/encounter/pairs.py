@@ -49,10 +49,14 @@ class Episode:
     #: The nearest learned anchorage the latest bucket was near (km, vessels counted there).
     anchorage_km: float | None = None
     anchorage_vessels: int = 0
+    #: The other vessel's (``b``'s) position at the episode's start, for partners' areas.
+    other_lat: float | None = None
+    other_lon: float | None = None
 
     @staticmethod
     def begin(bucket: PairBucket) -> Episode:
         episode = Episode(bucket.first_t, bucket.lat, bucket.lon, bucket.last_t, bucket.min_m, 0)
+        episode.other_lat, episode.other_lon = bucket.other_lat, bucket.other_lon
         episode.extend(bucket)
         return episode
 
@@ -71,6 +75,8 @@ class Episode:
             "h": [list(item) for item in self.history],
             "ak": self.anchorage_km,
             "an": self.anchorage_vessels,
+            "olat": self.other_lat,
+            "olon": self.other_lon,
         }
 
     @staticmethod
@@ -89,6 +95,8 @@ class Episode:
             history=history_from_wire(data.get("h")),
             anchorage_km=None if data.get("ak") is None else float(data["ak"]),
             anchorage_vessels=int(data.get("an") or 0),
+            other_lat=None if data.get("olat") is None else float(data["olat"]),
+            other_lon=None if data.get("olon") is None else float(data["olon"]),
         )
 
     def extend(self, bucket: PairBucket) -> None:
@@ -299,6 +307,10 @@ class PairStage:
                 "other_name": other.name,
                 "other_flag": other.flag,
                 "other_ship_type": other.ship_type,
+                # Where the other vessel was at the start: a partner's area holding either
+                # vessel gets the encounter (``models.sharing``).
+                "other_lat": episode.other_lat,
+                "other_lon": episode.other_lon,
                 **evidence,
             },
             magnitude=hours / self.config.encounter.min_hours,

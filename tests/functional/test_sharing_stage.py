@@ -137,7 +137,10 @@ def test_the_stage_comes_from_the_settings(tmp_path: Path) -> None:
     assert stage.policy.names == ("usvi", "port-state", "analysts")
     assert stage.lists is not None
     assert len(stage.lists.interest) == 2
-    assert sharing_stage(settings_from_env({})) is None
+    bare = sharing_stage(settings_from_env({}))  # lists may be published to it later
+    assert bare.policy is None
+    assert bare.lists is None
+    assert bare.topics == ["vigilmar.share.audit"]
     (tmp_path / "bad.toml").write_text("[partners.x]\ncolour = 1\n")
     with pytest.raises(
         SharingError, match=r"VIGILMAR_SHARING: sharing policy .*partners\.x\.colour"
