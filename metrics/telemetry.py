@@ -92,7 +92,8 @@ class Telemetry:
         )
         self.alert_latency = Histogram(
             "vigilmar_alert_latency_seconds",
-            "Wall clock at publication minus the receive time of the report behind the alert.",
+            "Wall clock at publication minus the event time that raised the alert (its report, "
+            "or when its timer fell due).",
             buckets=LATENCY_BUCKETS,
             registry=r,
         )

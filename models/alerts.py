@@ -132,6 +132,10 @@ class Alert:
     score: int
     explanation: str
     evidence: Evidence
+    #: The event time that raised this message — the report a detector took, or the time its
+    #: timer fell due — for the alert latency (``vigilmar_alert_latency_seconds``); not part of
+    #: the contract, and unknown (None) for an alert read back from its JSON.
+    at: float | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of the contract, keys in contract order."""

@@ -192,7 +192,7 @@ class Engine:
             obs = Observation(Kind.STATIC, vessel.mmsi, t, vessel.last_fix, static=report)
             findings = self._step(vessel, obs, needing)
             vessel.learn(report)
-            return [self.alert(vessel, finding) for finding in findings], None
+            return [self.alert(vessel, finding, t) for finding in findings], None
         lat, lon = report.lat, report.lon
         if lat is None or lon is None:
             return [], None
@@ -200,7 +200,7 @@ class Engine:
             reported = Fix(t, lat, lon, report.speed, report.course)
             obs = Observation(Kind.IMPOSSIBLE, vessel.mmsi, t, vessel.last_fix, reported)
             found = self._step(vessel, obs, needing)
-            return [self.alert(vessel, finding) for finding in found], None
+            return [self.alert(vessel, finding, t) for finding in found], None
         last = vessel.last_fix
         if last is not None and last.t == t and last.lat == lat:
             return [], None  # the same report heard by a second receiver
@@ -215,7 +215,7 @@ class Engine:
             status=report.status,
             coverage=coverage,
         )
-        alerts = [self.alert(vessel, finding) for finding in self._step(vessel, obs, needing)]
+        alerts = [self.alert(vessel, finding, t) for finding in self._step(vessel, obs, needing)]
         mover = None
         if self._movers and is_vessel(station):
             mover = self._mover(vessel, fix, last, entry.zones)
@@ -277,7 +277,7 @@ class Engine:
                     Kind.SILENCE, vessel.mmsi, watermark, vessel.last_fix, coverage=coverage
                 )
             states[i], findings = detector.step(state, obs)
-            alerts.extend(self.alert(vessel, finding) for finding in findings)
+            alerts.extend(self.alert(vessel, finding, due) for finding in findings)
         return alerts
 
     def due(self, vessel: VesselState) -> float | None:
@@ -295,11 +295,12 @@ class Engine:
 
     # -- alerts ---------------------------------------------------------------------------------
 
-    def alert(self, vessel: VesselState, finding: Finding) -> Alert:
+    def alert(self, vessel: VesselState, finding: Finding, at: float | None = None) -> Alert:
+        """The scored alert of ``finding``, raised at event time ``at`` (``Alert.at``)."""
         scoring = self.config.scoring
         window = finding.start - scoring.history_hours * 3600.0
         recent = tuple(kind for kind, start in vessel.recent if start >= window)
         marker = (finding.type.value, finding.start)
         if finding.status is not Status.UPDATE and marker not in vessel.recent:
             vessel.remember(marker, _RECENT_KEPT)
-        return scored_alert(finding, vessel.identity, recent, scoring)
+        return scored_alert(finding, vessel.identity, recent, scoring, at=at)

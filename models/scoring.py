@@ -97,8 +97,10 @@ def scored_alert(
     recent_behaviours: tuple[str, ...],
     config: ScoringConfig,
     context: Context = (),
+    at: float | None = None,
 ) -> Alert:
-    """The alert of ``finding``: scored, explained, with what is known of the vessel."""
+    """The alert of ``finding``: scored, explained, with what is known of the vessel; ``at``:
+    the event time that raised it (``Alert.at``)."""
     score = score_finding(finding, recent_behaviours, config, context)
     return Alert(
         alert_id=alert_id(finding),
@@ -116,4 +118,5 @@ def scored_alert(
         score=score.value,
         explanation=explain(finding, score),
         evidence=finding.evidence,
+        at=at,
     )

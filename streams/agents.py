@@ -32,7 +32,6 @@ from streams.settings import Settings
 from streams.stages import (
     RawRecord,
     has_reports,
-    reported_time,
     split_outcomes,
     unprocessed,
 )
@@ -102,7 +101,7 @@ class WorkerAgents:
                 stages.activity.begin("track")
                 documents = [(event.message.partition, _document(event.value)) for event in events]
                 step, failures = stages.track.track(documents)
-                await self._publish(step, reported_time(documents))
+                await self._publish(step)
                 await self.out.failures(failures)
                 await self.out.settle()
                 stages.store.flush()
@@ -240,14 +239,14 @@ class WorkerAgents:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _publish(self, step: Step, reported: float | None = None) -> None:
+    async def _publish(self, step: Step) -> None:
         """A track step: alerts first, then the slow movers and held loitering messages to their
         cells, then the watermark to every cells partition if it moved (after the movers on
         each partition). The caller writes the vessels' state after this: a crash repeats
         alerts, never loses them."""
         track = self.stages.track
         alerts, held = track.hold(step.alerts)  # loitering: decided by the cells
-        await self.out.alerts(alerts, reported)
+        await self.out.alerts(alerts)
         await self.out.movers(track.route(step.movers) + held)
         await self.out.cell_watermarks(track.announcement(self._assigned(self.names.reports)))
 

@@ -181,10 +181,11 @@ class Outbox:
             await self._send(self.topics.deadletter, failure.source.encode(), value)
             self.telemetry.deadletter.labels(failure.reason.value).inc()
 
-    async def alerts(self, alerts: list[Alert], reported: float | None = None) -> None:
+    async def alerts(self, alerts: list[Alert]) -> None:
         """Alerts keyed by MMSI, and to the vessel-alerts topic once for each vessel they
-        concern; ``reported``: the latest receive time behind them, for the alert latency.
-        With a sharing stage, the alerts its allow-lists keep, then the partners' feeds."""
+        concern, each observed in the alert latency (now minus the event time that raised it,
+        ``Alert.at``). With a sharing stage, the alerts its allow-lists keep, then the
+        partners' feeds."""
         shared = None
         if self.sharing is not None:
             shared = self.sharing.process(alerts)
@@ -200,10 +201,11 @@ class Outbox:
             for name, key, value in shared.sends:
                 await self._send(self.share_topics[name], key, value)
         self.telemetry.published(alerts)
-        if reported is not None:
-            now = time.time()
-            for _ in alerts:
-                self.telemetry.alert_latency.observe(max(0.0, now - reported))
+        now = time.time()
+        latency = self.telemetry.alert_latency
+        for alert in alerts:
+            if alert.at is not None:
+                latency.observe(max(0.0, now - alert.at))
 
     async def movers(self, routed: Iterable[tuple[bytes, dict[str, Any]]]) -> None:
         """Slow movers to their cells, in order on each partition, so the watermark announced

@@ -360,15 +360,6 @@ class TrackStage:
         return step.extend(self.advance_idle(idle_seconds))
 
 
-def reported_time(documents: Iterable[tuple[int, Any]]) -> float | None:
-    """The latest receive time of the reports (not progress words) among a batch of
-    ``ais.reports`` values, for the alert latency; ``None`` if it has none."""
-    return max(
-        (d.get("t") or 0.0 for _, d in documents if _is_report(d)),
-        default=None,
-    )
-
-
 def has_reports(documents: Iterable[tuple[int, Any]]) -> bool:
     """Whether a batch of ``ais.reports`` values held input: progress words alone are not."""
     return any(_is_report(d) for _, d in documents)

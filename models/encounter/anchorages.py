@@ -291,16 +291,19 @@ class HeldAlert:
     alert: Alert
 
     def to_wire(self) -> dict[str, Any]:
-        return {"hold": self.t, "lat": self.lat, "lon": self.lon, "alert": self.alert.to_dict()}
+        return {
+            "hold": self.t,
+            "lat": self.lat,
+            "lon": self.lon,
+            "at": self.alert.at,
+            "alert": self.alert.to_dict(),
+        }
 
     @staticmethod
     def from_wire(data: dict[str, Any]) -> HeldAlert:
-        return HeldAlert(
-            float(data["hold"]),
-            float(data["lat"]),
-            float(data["lon"]),
-            alert_from_dict(data["alert"]),
-        )
+        at = data.get("at")
+        alert = replace(alert_from_dict(data["alert"]), at=None if at is None else float(at))
+        return HeldAlert(float(data["hold"]), float(data["lat"]), float(data["lon"]), alert)
 
     def key(self) -> tuple[float, str, str]:
         return self.t, self.alert.alert_id, self.alert.status.value

@@ -212,7 +212,8 @@ class PairStage:
                 del self.episodes[pair]
                 self.changed.add(pair)
                 if episode.open:
-                    alerts.append(self._alert(pair, episode, Status.CLOSED))
+                    closed = self._alert(pair, episode, Status.CLOSED, self._deadline(episode))
+                    alerts.append(closed)
         self._forget(watermark)
         return alerts
 
@@ -236,7 +237,7 @@ class PairStage:
         episode = self.episodes.get(pair)
         if episode is not None and bucket.first_t - episode.last > self._gap:
             if episode.open:
-                alerts.append(self._alert(pair, episode, Status.CLOSED))
+                alerts.append(self._alert(pair, episode, Status.CLOSED, episode.last + self._gap))
             episode = None
         if episode is None:
             episode = self.episodes[pair] = Episode.begin(bucket)
@@ -248,7 +249,7 @@ class PairStage:
             else:
                 episode.open = True
                 self.stats.episodes += 1
-                alerts.append(self._alert(pair, episode, Status.OPEN))
+                alerts.append(self._alert(pair, episode, Status.OPEN, episode.last))
         return alerts
 
     def _judge(self, episode: Episode) -> Judgement:
@@ -268,13 +269,15 @@ class PairStage:
 
     # -- alerts ---------------------------------------------------------------------------------
 
-    def _alert(self, pair: Pair, episode: Episode, status: Status) -> Alert:
+    def _alert(self, pair: Pair, episode: Episode, status: Status, at: float) -> Alert:
+        """The episode's alert message, raised at event time ``at``: the close approach that
+        made it long enough (open), or when no close bucket can extend it any more (closed)."""
         judgement = self._judge(episode)
         finding = self._finding(pair, episode, status, judgement)
         scoring = self.config.scoring
         window = episode.start - scoring.history_hours * SECONDS_PER_HOUR
         recent = tuple(kind for kind, start in episode.history if window <= start)
-        return scored_alert(finding, episode.vessel_a, recent, scoring, judgement.factors)
+        return scored_alert(finding, episode.vessel_a, recent, scoring, judgement.factors, at)
 
     def _finding(
         self, pair: Pair, episode: Episode, status: Status, judgement: Judgement

@@ -30,7 +30,6 @@ from streams.stages import (
     RawRecord,
     TrackStage,
     has_reports,
-    reported_time,
     split_outcomes,
 )
 from streams.state import VesselStore
@@ -361,14 +360,12 @@ def test_a_decoded_batch_splits_into_reports_and_failures_in_order() -> None:
     assert [(f.reason.value, f.line_no) for f in failures] == [("not_utf8", 2), ("bad_checksum", 4)]
 
 
-def test_progress_words_are_not_input_and_carry_no_receive_time() -> None:
+def test_progress_words_are_not_input() -> None:
     report = wire(voyage(367000001, T0, 16.0, -75.0, hours=0.05, interval_s=60))
     word = words([(0, RawProgress(0, True, T0 + HOUR))])
     assert has_reports(report + word)
     assert not has_reports(word)
     assert not has_reports([])
-    assert reported_time(word + report) == max(d["t"] for _, d in report)
-    assert reported_time(word) is None
 
 
 # -- vessel risk ------------------------------------------------------------------------------
