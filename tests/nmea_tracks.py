@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyais import encode_dict
 
-from models.records import PositionReport
+from models.records import PositionReport, StaticReport
 
 ROOT = Path(__file__).resolve().parents[1]
 PYSEAS = ROOT / "replay" / "samples" / "2018-01-north-pacific.gfw-pyseas.csv.gz"
@@ -62,22 +62,37 @@ def pyseas_as_nmea(path: Path, limit_per_vessel: int | None = None) -> int:
     return len(lines)
 
 
-def reports_as_nmea(path: Path, reports: list[PositionReport], source: str = "planted") -> int:
-    """Write position reports (planted tracks) as tag-blocked NMEA in the order given."""
+def reports_as_nmea(
+    path: Path, reports: list[PositionReport | StaticReport], source: str = "planted"
+) -> int:
+    """Write position reports (type 1) and static reports (type 5, both sentences tagged) of
+    planted tracks as tag-blocked NMEA in the order given."""
     lines = []
     for report in reports:
         assert report.timestamp is not None
         epoch = int(report.timestamp)
-        message = {
-            "type": 1,
-            "mmsi": report.mmsi,
-            "lat": report.lat,
-            "lon": report.lon,
-            "speed": 102.3 if report.speed is None else report.speed,
-            "course": 360.0 if report.course is None else report.course,
-            "heading": 511,
-            "status": 0,
-        }
+        message: dict[str, object]
+        if isinstance(report, StaticReport):
+            message = {
+                "type": 5,
+                "mmsi": report.mmsi,
+                "imo": report.imo or 0,
+                "callsign": report.callsign or "",
+                "shipname": report.name or "",
+                "ship_type": report.ship_type or 0,
+                "destination": report.destination or "",
+            }
+        else:
+            message = {
+                "type": 1,
+                "mmsi": report.mmsi,
+                "lat": report.lat,
+                "lon": report.lon,
+                "speed": 102.3 if report.speed is None else report.speed,
+                "course": 360.0 if report.course is None else report.course,
+                "heading": 511,
+                "status": 0,
+            }
         for sentence in encode_dict(message, talker_id="AI", radio_channel="A"):
             lines.append(tag_block(source, epoch) + sentence)
     path.write_text("".join(text + "\n" for text in lines))

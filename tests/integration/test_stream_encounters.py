@@ -8,14 +8,15 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from models.records import PositionReport
+from models.records import PositionReport, StaticReport
 from models.serialise import alert_from_dict
 from models.vessel_risk import VesselRisk
-from tests.factories import T0, by_time, move, voyage
+from tests.factories import HOUR, T0, by_time, move, static, voyage
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import keys, replay_alerts, split_between, stream_alerts
 from tests.nmea_tracks import reports_as_nmea
@@ -122,3 +123,34 @@ def test_a_killed_worker_loses_no_encounter(stack: Stack, tmp_path: Path) -> Non
     assert keys(streamed) == keys(expected)
     log = second.log.read_text(errors="replace")
     assert "encounter cells recovered" in log
+
+
+def planted_destinations() -> list[PositionReport | StaticReport]:
+    """Four vessels on the four partitions, each declaring a destination (type 5, two
+    sentences) at the start of a 4 h voyage: two change it at sea, one retypes the same port
+    (no change), one keeps it."""
+    changes = {311000003: "NLRTM", 311000005: "USHOU", 311000001: "pa-blb", 311000002: None}
+    records: list[PositionReport | StaticReport] = []
+    for n, (mmsi, later) in enumerate(changes.items()):
+        start = T0 + n * 300
+        records.extend(voyage(mmsi, start, 14.0 + n * 0.5, -70.0 + n, 4.0, 120, 12.0, 90.0))
+        records.append(replace(static(mmsi, start + 30), destination="PA BLB"))
+        if later is not None:
+            records.append(replace(static(mmsi, start + 2 * HOUR + 30), destination=later))
+    return by_time(records)
+
+
+def test_destination_changes_in_the_stream_are_the_replay_s(stack: Stack, tmp_path: Path) -> None:
+    path = tmp_path / "destinations.nmea"
+    reports_as_nmea(path, planted_destinations())
+    expected, _ = replay_alerts(path, Path(stack.env["VIGILMAR_CONFIG"]))
+    changed = [a for a in expected if a["type"] == "destination_change"]
+    assert {a["mmsi"] for a in changed} == {311000003, 311000005}
+    worker = stack.worker()
+    worker.wait_ready()
+    stack.feed(path)
+    streamed = stream_alerts(stack, keys(expected))
+    assert keys(streamed) == keys(expected)
+    by_id = {a["alert_id"]: a for a in streamed}
+    for alert in changed:
+        assert by_id[alert["alert_id"]]["evidence"] == alert["evidence"]
