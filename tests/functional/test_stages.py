@@ -105,21 +105,30 @@ def test_state_is_written_once_per_vessel_per_batch() -> None:
     assert store.flush() == 0
 
 
-def test_a_rebalance_mid_stream_changes_no_alert() -> None:
-    """Partitions revoked (state flushed, cache dropped) and recovered from the table."""
-    records = scenario()
+def half_tracked(
+    records: list[Any],
+) -> tuple[list[tuple[int, Any]], dict[bytes, Any], TrackStage, VesselStore, list[Alert]]:
+    """``records`` on the wire, and a track stage that has taken the first half of them:
+    (what is left, its table, the stage, its store, the alerts so far)."""
     items = wire(records)
     table: dict[bytes, Any] = {}
     store = VesselStore(table, engine())
     stage = TrackStage(store._engine, store)
     half = len(items) // 2
     alerts = track_in_batches(stage, store, items[:half], 100)
+    return items[half:], table, stage, store, alerts
+
+
+def test_a_rebalance_mid_stream_changes_no_alert() -> None:
+    """Partitions revoked (state flushed, cache dropped) and recovered from the table."""
+    records = scenario()
+    rest, _, stage, store, alerts = half_tracked(records)
     for mmsi in store.evict():
         stage.monitor.forget(mmsi)
     stage.forget_partitions()
     for vessel in store.stored():
         stage.monitor.adopt(vessel)
-    alerts.extend(track_in_batches(stage, store, items[half:], 100))
+    alerts.extend(track_in_batches(stage, store, rest, 100))
     alerts.extend(stage.monitor.finish().alerts)
     assert key(alerts) == key(per_vessel(run(records, CONFIG, ZONES)))
 
@@ -129,19 +138,13 @@ def test_a_partition_read_far_ahead_after_a_takeover_loses_nothing() -> None:
     one partition, days of event time ahead of the others': the vessels of the others must not
     be moved past the reports they still have to read (as the killed-worker stream test saw)."""
     records = scenario()
-    items = wire(records)
-    table: dict[bytes, Any] = {}
-    store = VesselStore(table, engine())
-    stage = TrackStage(store._engine, store)
-    half = len(items) // 2
-    alerts = track_in_batches(stage, store, items[:half], 100)
+    rest, table, _, _, alerts = half_tracked(records)
     # The worker dies; another recovers the table and reads the backlog, one partition first.
     store = VesselStore(table, engine())
     stage = TrackStage(store._engine, store)
     adopted = stage.adopt(store.stored(), partition_of=partition_of)
     assert adopted == len(table)
     first = partition_of(1003)
-    rest = items[half:]
     ahead = [item for item in rest if item[0] == first]
     alerts.extend(track_in_batches(stage, store, ahead, 500))
     alerts.extend(track_in_batches(stage, store, [i for i in rest if i[0] != first], 500))
