@@ -304,19 +304,17 @@ class TrackStage:
             self.monitor.forget(mmsi)
         self.forget_partitions()
 
-    def adopt(
-        self, vessels: Iterable[VesselState], partition_of: Callable[[int], int] | None = None
-    ) -> int:
+    def adopt(self, vessels: Iterable[VesselState], partition_of: Callable[[int], int]) -> int:
         """Take over the vessels restored from the table after a recovery; how many.
 
-        With ``partition_of`` (an MMSI's reports partition), each vessel's partition starts its
-        clock at how far its vessels had got: a partition read far ahead of the others in the
+        Each vessel's reports partition (``partition_of`` its MMSI) starts its clock at how far
+        its vessels had got: a partition read far ahead of the others in the
         first batches after a takeover then cannot move the vessels of a partition not read
         yet past the reports it still holds (their reports would come too late)."""
         adopted = 0
         for vessel in vessels:
             self.monitor.adopt(vessel)
-            if partition_of is not None and vessel.max_seen > float("-inf"):
+            if vessel.max_seen > float("-inf"):
                 self._partitions.mark(partition_of(vessel.mmsi), vessel.max_seen)
             adopted += 1
         return adopted

@@ -223,6 +223,4 @@ class WorkerStages:
         """The vessel table is recovered: the track stage adopts its vessels, each partition's
         clock starting where its vessels had got (``partition_of``: the partition of a table
         key, an MMSI's digits, as the reports are keyed); how many."""
-        return self.track.adopt(
-            self.store.stored(), partition_of=lambda mmsi: partition_of(str(mmsi).encode())
-        )
+        return self.track.adopt(self.store.stored(), lambda mmsi: partition_of(str(mmsi).encode()))

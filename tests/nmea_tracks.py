@@ -29,6 +29,24 @@ def tag_block(source: str, epoch: int) -> str:
     return f"\\{body}*{checksum:02X}\\"
 
 
+def position_sentences(
+    mmsi: int, lat: float | None, lon: float | None, speed: float | None, course: float | None
+) -> list[str]:
+    """A type 1 position report as NMEA sentences (pyais's encoder); an unknown speed or course
+    as AIS says it (102.3 kn, 360°)."""
+    message = {
+        "type": 1,
+        "mmsi": mmsi,
+        "lat": lat,
+        "lon": lon,
+        "speed": 102.3 if speed is None else speed,
+        "course": 360.0 if course is None else course,
+        "heading": 511,
+        "status": 0,
+    }
+    return list(encode_dict(message, talker_id="AI", radio_channel="A"))
+
+
 def pyseas_as_nmea(path: Path, limit_per_vessel: int | None = None) -> int:
     """Write the pyseas sample as tag-blocked NMEA, in time order. Returns the line count."""
     with gzip.open(PYSEAS, "rt", newline="") as handle:
@@ -45,17 +63,9 @@ def pyseas_as_nmea(path: Path, limit_per_vessel: int | None = None) -> int:
     lines = []
     for row in rows:
         epoch = int(datetime.fromisoformat(row["timestamp"]).timestamp())
-        message = {
-            "type": 1,
-            "mmsi": int(row["ssvid"]),
-            "lat": float(row["lat"]),
-            "lon": float(row["lon"]),
-            "speed": float(row["speed"]) if row["speed"] else 102.3,
-            "course": 360.0,
-            "heading": 511,
-            "status": 0,
-        }
-        for sentence in encode_dict(message, talker_id="AI", radio_channel="A"):
+        speed = float(row["speed"]) if row["speed"] else None
+        mmsi, lat, lon = int(row["ssvid"]), float(row["lat"]), float(row["lon"])
+        for sentence in position_sentences(mmsi, lat, lon, speed, None):
             lines.append((epoch, tag_block("pyseas", epoch) + sentence))
     lines.sort(key=lambda pair: pair[0])
     path.write_text("".join(text + "\n" for _, text in lines))
@@ -71,7 +81,6 @@ def reports_as_nmea(
     for report in reports:
         assert report.timestamp is not None
         epoch = int(report.timestamp)
-        message: dict[str, object]
         if isinstance(report, StaticReport):
             message = {
                 "type": 5,
@@ -82,18 +91,11 @@ def reports_as_nmea(
                 "ship_type": report.ship_type or 0,
                 "destination": report.destination or "",
             }
+            sentences = list(encode_dict(message, talker_id="AI", radio_channel="A"))
         else:
-            message = {
-                "type": 1,
-                "mmsi": report.mmsi,
-                "lat": report.lat,
-                "lon": report.lon,
-                "speed": 102.3 if report.speed is None else report.speed,
-                "course": 360.0 if report.course is None else report.course,
-                "heading": 511,
-                "status": 0,
-            }
-        for sentence in encode_dict(message, talker_id="AI", radio_channel="A"):
+            r = report
+            sentences = position_sentences(r.mmsi, r.lat, r.lon, r.speed, r.course)
+        for sentence in sentences:
             lines.append(tag_block(source, epoch) + sentence)
     path.write_text("".join(text + "\n" for text in lines))
     return len(lines)

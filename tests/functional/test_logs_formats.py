@@ -21,12 +21,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from pyais import encode_dict
 
 from models.records import Failure
 from replay.cli import main
 from tests.factories import validate_alert
-from tests.nmea_tracks import PYSEAS, tag_block
+from tests.nmea_tracks import PYSEAS, position_sentences, tag_block
 
 #: Receivers write their local time; the test's logger sits in Shanghai (UTC+8, no DST) and
 #: one in Oslo (DST switches do not fall in January, but the zone is not a fixed offset).
@@ -68,17 +67,7 @@ FIXES = fixes()
 
 
 def sentences(fix: Fix) -> list[str]:
-    message = {
-        "type": 1,
-        "mmsi": fix.mmsi,
-        "lat": fix.lat,
-        "lon": fix.lon,
-        "speed": 102.3 if fix.speed is None else fix.speed,
-        "course": 360.0,
-        "heading": 511,
-        "status": 0,
-    }
-    return list(encode_dict(message, talker_id="AI", radio_channel="A"))
+    return position_sentences(fix.mmsi, fix.lat, fix.lon, fix.speed, None)
 
 
 def nmea_checksum(body: str) -> str:

@@ -142,7 +142,7 @@ def test_a_partition_read_far_ahead_after_a_takeover_loses_nothing() -> None:
     # The worker dies; another recovers the table and reads the backlog, one partition first.
     store = VesselStore(table, engine())
     stage = TrackStage(store._engine, store)
-    adopted = stage.adopt(store.stored(), partition_of=partition_of)
+    adopted = stage.adopt(store.stored(), partition_of)
     assert adopted == len(table)
     first = partition_of(1003)
     ahead = [item for item in rest if item[0] == first]
