@@ -31,6 +31,8 @@ class AlertType(StrEnum):
     IDENTITY_CONFLICT = "identity_conflict"
     DISTRESS = "distress"
     DESTINATION_CHANGE = "destination_change"
+    STOP_AT_SEA = "stop_at_sea"
+    DRIFT = "drift"
 
 
 class Status(StrEnum):

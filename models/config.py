@@ -274,6 +274,83 @@ class PortCallConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StopAtSeaConfig:
+    """A merchant vessel that stops at sea for a short while and goes on (issue 17): drops and
+    pick-ups at sea take less than an hour, far under loitering's hours."""
+
+    #: The ship types followed (ITU-R M.1371 table 53): 70-79 cargo, 80-89 tanker.
+    first_ship_type: int = 70
+    last_ship_type: int = 89
+    #: Under way at this speed or more before the stop, and again after it.
+    under_way_knots: float = 8.0
+    #: Slower than this is stopped ...
+    stop_knots: float = 3.0
+    #: ... for at least this long (first to last slow report).
+    min_minutes: float = 20.0
+    #: A silence longer than this during the stop, or between its end and the ship going on,
+    #: ends the episode unraised: a stop is only claimed while observed.
+    max_gap_minutes: float = 30.0
+    #: A stop this near a port or anchorage (beyond its edge) is a ship waiting for a pilot,
+    #: a berth or the tide, not an alert; 0 leaves only the harbours themselves.
+    approach_km: float = 15.0
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "stop_at_sea",
+            first_ship_type=_Rule(int, minimum=0, maximum=255),
+            last_ship_type=_Rule(int, minimum=0, maximum=255),
+            under_way_knots=_POSITIVE,
+            stop_knots=_POSITIVE,
+            min_minutes=_POSITIVE,
+            max_gap_minutes=_POSITIVE,
+            approach_km=_NON_NEGATIVE,
+        )
+        if self.first_ship_type > self.last_ship_type:
+            raise ConfigError(
+                f"stop_at_sea.first_ship_type ({self.first_ship_type}) must not exceed "
+                f"stop_at_sea.last_ship_type ({self.last_ship_type})"
+            )
+        if self.stop_knots >= self.under_way_knots:
+            raise ConfigError(
+                f"stop_at_sea.stop_knots ({self.stop_knots:g}) must be under "
+                f"stop_at_sea.under_way_knots ({self.under_way_knots:g})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DriftConfig:
+    """Drifting, after the Danish Maritime Authority's AisAbnormal: a vessel moving at 1-5 kn
+    whose heading and course over ground differ by 45 degrees or more, for 10 minutes and
+    500 metres, outside ports and anchorages — moved by wind and current, not by its engine."""
+
+    min_speed_knots: float = 1.0
+    max_speed_knots: float = 5.0
+    min_angle_degrees: float = 45.0
+    min_minutes: float = 10.0
+    min_distance_m: float = 500.0
+    #: A silence longer than this ends an episode (drift is only claimed while observed).
+    max_gap_minutes: float = 15.0
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "drift",
+            min_speed_knots=_NON_NEGATIVE,
+            max_speed_knots=_POSITIVE,
+            min_angle_degrees=_Rule(float, above=0, maximum=180),
+            min_minutes=_POSITIVE,
+            min_distance_m=_NON_NEGATIVE,
+            max_gap_minutes=_POSITIVE,
+        )
+        if self.min_speed_knots >= self.max_speed_knots:
+            raise ConfigError(
+                f"drift.min_speed_knots ({self.min_speed_knots:g}) must be under "
+                f"drift.max_speed_knots ({self.max_speed_knots:g})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityConfig:
     #: A name, call sign, IMO or ship type that changes from one heard this recently is an alert.
     window_hours: float = 72.0
@@ -538,6 +615,8 @@ class ScoringConfig:
             "identity_conflict": 45.0,
             "distress": 90.0,
             "destination_change": 20.0,
+            "stop_at_sea": 45.0,
+            "drift": 30.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add
@@ -606,6 +685,8 @@ class Config:
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     position_jump: PositionJumpConfig = field(default_factory=PositionJumpConfig)
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
+    stop_at_sea: StopAtSeaConfig = field(default_factory=StopAtSeaConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)
     distress: DistressConfig = field(default_factory=DistressConfig)

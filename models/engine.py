@@ -33,11 +33,13 @@ from models.detectors.base import (
 from models.detectors.dark_period import DarkPeriod
 from models.detectors.destination_change import DestinationChange
 from models.detectors.distress import Distress
+from models.detectors.drift import Drift
 from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
 from models.detectors.station_motion import StationMotion
+from models.detectors.stop_at_sea import CORRIDOR_SEARCH_KM, StopAtSea
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR
@@ -48,7 +50,8 @@ from models.track import NOTHING, Pending, VesselState
 from zones.flags import flag_for_mmsi
 from zones.harbours import HarbourApproaches
 from zones.index import ZoneIndex
-from zones.model import Zone
+from zones.model import Zone, ZoneKind
+from zones.nearest import NearestZones
 
 FlagLookup = Callable[[int], str | None]
 
@@ -64,9 +67,15 @@ DETECTOR_NAMES = (
     ZoneTransit.name,
     PortCall.name,
     DestinationChange.name,
+    StopAtSea.name,
+    Drift.name,
     StationMotion.name,
     Distress.name,
 )
+
+
+def _is_corridor(zone: Zone) -> bool:
+    return zone.kind is ZoneKind.CORRIDOR
 
 
 class Engine:
@@ -93,6 +102,12 @@ class Engine:
             ZoneTransit(),
             PortCall(self.config.port_call),
             DestinationChange(self.config.port_call),
+            StopAtSea(
+                self.config.stop_at_sea,
+                HarbourApproaches(self.zones.zones, self.config.stop_at_sea.approach_km),
+                NearestZones(self.zones.zones, CORRIDOR_SEARCH_KM, _is_corridor),
+            ),
+            Drift(self.config.drift),
         )
         motion = StationMotion(self.config.stations, self.config.position_jump)
         distress = Distress(self.config.distress)
@@ -214,6 +229,8 @@ class Engine:
             entry.zones,
             status=report.status,
             coverage=coverage,
+            heading=report.heading,
+            ship_type=vessel.identity.ship_type,
         )
         alerts = [self.alert(vessel, finding, t) for finding in self._step(vessel, obs, needing)]
         mover = None

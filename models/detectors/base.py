@@ -45,10 +45,10 @@ class Observation(NamedTuple):
     ``t`` is its event time (the watermark for ``SILENCE``); ``previous`` the vessel's last
     usable fix before it. ``fix`` is the new fix of a ``POSITION`` and the reported, off-globe
     coordinates of an ``IMPOSSIBLE``; ``static`` the report of a ``STATIC``; ``zones`` the zones
-    a ``POSITION`` lies in; ``status`` the navigational status it reported. ``coverage``, on
-    ``POSITION`` and ``SILENCE``, is who the monitor heard around every vessel (read-only for
-    detectors but for counting the gaps they judge). (A named tuple: one is made for every
-    report, on the hot path.)
+    a ``POSITION`` lies in; ``status`` and ``heading`` what it reported, ``ship_type`` what the
+    vessel last declared. ``coverage``, on ``POSITION`` and ``SILENCE``, is who the monitor
+    heard around every vessel (read-only for detectors but for counting the gaps they judge).
+    (A named tuple: one is made for every report, on the hot path.)
     """
 
     kind: Kind
@@ -61,6 +61,10 @@ class Observation(NamedTuple):
     #: The navigational status a ``POSITION`` reported (ITU-R M.1371; ``None`` if unknown).
     status: int | None = None
     coverage: Coverage | None = None
+    #: The true heading a ``POSITION`` reported (whole degrees; ``None`` if not available).
+    heading: int | None = None
+    #: The vessel's ship type as last declared, on a ``POSITION`` (``None`` if never declared).
+    ship_type: int | None = None
 
     @property
     def position(self) -> Fix:
@@ -95,6 +99,15 @@ class Untimed(Generic[S]):
 
     def due(self, state: S) -> float | None:
         return None
+
+
+class Approaches(Protocol):
+    """Which zone's edge is nearest a point, within ``km`` (``zones.nearest.NearestZones``, and
+    ``zones.harbours.HarbourApproaches`` for the harbour a point lies off)."""
+
+    km: float
+
+    def nearest(self, lat: float, lon: float) -> tuple[Zone, float] | None: ...
 
 
 def speed_over_ground(fix: Fix, previous: Fix | None) -> float | None:

@@ -17,21 +17,18 @@ cannot open later in the same stay, but raises nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from models.alerts import AlertType, Finding, Status
 from models.config import LoiteringConfig
-from models.detectors.base import Observation, Untimed, harbour_of, speed_over_ground
+from models.detectors.base import (
+    Approaches,
+    Observation,
+    Untimed,
+    harbour_of,
+    speed_over_ground,
+)
 from models.geo import SECONDS_PER_HOUR, distance_km
-from zones.model import Zone
-
-
-class Approaches(Protocol):
-    """Which harbour a point lies in the approaches of (``zones.harbours.HarbourApproaches``)."""
-
-    km: float
-
-    def nearest(self, lat: float, lon: float) -> tuple[Zone, float] | None: ...
 
 
 @dataclass(slots=True)

@@ -48,6 +48,10 @@ in replay and in the stream, however the partitions interleave. An episode that 
 learned anchorage is dropped; one near it is annotated. The time is one the track stage has
 always reached when it sends the open message (it opens at that time or after), so in replay a
 loitering alert comes out in the same step as before.
+
+**Stops at sea** (models/detectors/stop_at_sea.py) take the same road: a ``stop_at_sea``
+message, raised when the ship goes on, is held by the cell of where the stop began until that
+cell's watermark reaches the stop's last slow report (its ``end``), and decided the same way.
 """
 
 from __future__ import annotations
@@ -282,8 +286,9 @@ def _block(square: Square) -> list[Square]:
 
 @dataclass(frozen=True, slots=True)
 class HeldAlert:
-    """A loitering message on its way through the cell of where its episode began: decided as
-    the cell's anchorages were at event time ``t``, for the position (``lat``, ``lon``)."""
+    """A loitering or stop-at-sea message on its way through the cell of where its episode
+    began: decided as the cell's anchorages were at event time ``t``, for the position (``lat``,
+    ``lon``)."""
 
     t: float
     lat: float
@@ -319,15 +324,16 @@ class HeldAlert:
 
 def hold(alert: Alert, config: Config) -> tuple[Cell, HeldAlert] | None:
     """The cell a message goes through and the message held, if it is one the learned
-    anchorages decide (loitering, with anchorages learned); None for any other."""
-    if (
-        alert.type is not AlertType.LOITERING
-        or alert.lat is None
-        or alert.lon is None
-        or AnchorageGrid.of(config) is None
-    ):
+    anchorages decide (loitering and stops at sea, with anchorages learned); None for any
+    other."""
+    if alert.lat is None or alert.lon is None or AnchorageGrid.of(config) is None:
         return None
-    t = alert.start + config.loitering.min_hours * SECONDS_PER_HOUR
+    if alert.type is AlertType.LOITERING:
+        t = alert.start + config.loitering.min_hours * SECONDS_PER_HOUR
+    elif alert.type is AlertType.STOP_AT_SEA and alert.end is not None:
+        t = alert.end  # raised when the ship goes on, after its last slow report
+    else:
+        return None
     cell = home_cell(alert.lat, alert.lon, config.encounter.cell_degrees)
     return cell, HeldAlert(t, alert.lat, alert.lon, alert)
 

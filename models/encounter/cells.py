@@ -60,7 +60,7 @@ class CellStats:
     buckets: int = 0  # cell buckets evaluated
     pairs: int = 0  # close pair buckets found
     anchored: int = 0  # close pair buckets inside a learned anchorage, not passed on
-    held: int = 0  # loitering messages held for the learned anchorages
+    held: int = 0  # loitering and stop-at-sea messages held for the learned anchorages
     suppressed: int = 0  # ... of which began inside one, and were dropped
 
 

@@ -29,7 +29,7 @@ class EncounterStats:
     episodes: int = 0
     malformed: int = 0  # (streaming) messages of the wrong shape on the encounter topics
     anchored: int = 0  # close pair buckets inside learned anchorages
-    suppressed: int = 0  # loitering messages of episodes begun inside learned anchorages
+    suppressed: int = 0  # loitering and stop-at-sea messages begun inside learned anchorages
 
 
 class Encounters:

@@ -46,8 +46,11 @@ TYPE_ORDER = (
     "position_jump",
     "loitering",
     "encounter",
+    "stop_at_sea",
+    "drift",
     "zone_entry",
     "zone_exit",
+    "destination_change",
     "identity_change",
     "identity_conflict",
     "invalid_identity",
@@ -65,6 +68,9 @@ TYPE_LABELS = {
     "identity_conflict": "Identity conflict",
     "distress": "Distress",
     "port_call": "Port call",
+    "destination_change": "Destination change",
+    "stop_at_sea": "Stop at sea",
+    "drift": "Drift",
 }
 
 

@@ -43,6 +43,9 @@ MARKER_SHAPES = {
     "invalid_identity": "M-4.4-2 -2-4.4 0-2 2-4.4 4.4-2 2 0 4.4 2 2 4.4 0 2-2 4.4-4.4 2-2 0Z",
     "identity_conflict": "M-5.5-4.5L0 0-5.5 4.5ZM5.5-4.5L0 0 5.5 4.5Z",
     "distress": "M-2.3-5.5H2.3L5.5-2.3V2.3L2.3 5.5H-2.3L-5.5 2.3V-2.3Z",
+    "destination_change": "M-5.5-1.5H1.5V-5L5.5 0 1.5 5V1.5H-5.5Z",
+    "stop_at_sea": "M-4.4-5H-1.2V5H-4.4ZM1.2-5H4.4V5H1.2Z",
+    "drift": "M-5.5 1.5Q-2.8-3.5 0 1.5T5.5 1.5V4Q2.8-1 0 4T-5.5 4Z",
 }
 _ZONE_KINDS = (
     "port",

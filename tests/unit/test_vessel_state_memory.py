@@ -68,6 +68,10 @@ def test_blank_states_stay_out_of_the_snapshot_and_come_back_blank() -> None:
         assert back.detectors == vessel.detectors
 
 
+#: Detectors added after blank states: snapshots from before them lack them (restored blank).
+_NEWER = frozenset({"stop_at_sea", "drift"})
+
+
 def _with_every_detector(data: dict, engine: Engine) -> dict:
     """``data`` as a snapshot from before blank states: every detector saved, blank ones as
     their old initial state (a dataclass of defaults), buffers as lists."""
@@ -93,7 +97,7 @@ def _with_every_detector(data: dict, engine: Engine) -> dict:
         },
     }
     for detector in engine.detectors:
-        if detector.name in old["detectors"]:
+        if detector.name in old["detectors"] or detector.name in _NEWER:
             continue
         initial = detector.initial()
         if initial is not None:
@@ -133,7 +137,8 @@ def test_a_snapshot_with_every_detector_saved_resumes_the_same() -> None:
     for start in range(0, cut, 50):
         alerts.extend(first.process(records[start : min(start + 50, cut)]).alerts)
     saved = [_with_every_detector(snapshot(v), first.engine) for v in first.fleet.vessels.values()]
-    assert all(set(d["detectors"]) == set(DETECTOR_NAMES) and d["v"] == VERSION for d in saved)
+    older = set(DETECTOR_NAMES) - _NEWER
+    assert all(set(d["detectors"]) - _NEWER == older and d["v"] == VERSION for d in saved)
     second = Monitor(Engine(CONFIG, ZoneIndex(ZONES)), pair_locally=False)
     for data in saved:
         second.adopt(restore(data, second.engine))
