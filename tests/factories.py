@@ -81,6 +81,34 @@ def voyage(
     return reports
 
 
+#: One leg of a planned track: (minutes, knots), or (minutes, knots, course, heading).
+Leg = tuple[float, float] | tuple[float, float, float, int | None]
+
+
+def legs(
+    mmsi: int,
+    start: float,
+    where: tuple[float, float],
+    plan: Sequence[Leg],
+    interval_s: float = 60.0,
+    course: float = 90.0,
+) -> list[PositionReport]:
+    """A vessel sailing ``plan``, one leg after the other from ``where`` (on ``course`` with no
+    heading reported, unless the leg gives both), a report every ``interval_s``."""
+    records = []
+    t, (lat, lon) = start, where
+    for leg in plan:
+        minutes, knots = leg[0], leg[1]
+        bearing, heading = (leg[2], leg[3]) if len(leg) == 4 else (course, None)
+        for _ in range(int(minutes * MINUTE / interval_s)):
+            records.append(
+                PositionReport(mmsi, t, 1, lat, lon, knots, bearing, heading, 0, source="factory")
+            )
+            lat, lon = move(lat, lon, bearing, knots * KM_PER_NM * interval_s / HOUR)
+            t += interval_s
+    return records
+
+
 def run(
     records: Iterable[PositionReport | StaticReport],
     config: Config | None = None,

@@ -30,10 +30,15 @@ def tag_block(source: str, epoch: int) -> str:
 
 
 def position_sentences(
-    mmsi: int, lat: float | None, lon: float | None, speed: float | None, course: float | None
+    mmsi: int,
+    lat: float | None,
+    lon: float | None,
+    speed: float | None,
+    course: float | None,
+    heading: int | None = None,
 ) -> list[str]:
-    """A type 1 position report as NMEA sentences (pyais's encoder); an unknown speed or course
-    as AIS says it (102.3 kn, 360°)."""
+    """A type 1 position report as NMEA sentences (pyais's encoder); an unknown speed, course
+    or heading as AIS says it (102.3 kn, 360°, 511)."""
     message = {
         "type": 1,
         "mmsi": mmsi,
@@ -41,7 +46,7 @@ def position_sentences(
         "lon": lon,
         "speed": 102.3 if speed is None else speed,
         "course": 360.0 if course is None else course,
-        "heading": 511,
+        "heading": 511 if heading is None else heading,
         "status": 0,
     }
     return list(encode_dict(message, talker_id="AI", radio_channel="A"))
@@ -94,7 +99,7 @@ def reports_as_nmea(
             sentences = list(encode_dict(message, talker_id="AI", radio_channel="A"))
         else:
             r = report
-            sentences = position_sentences(r.mmsi, r.lat, r.lon, r.speed, r.course)
+            sentences = position_sentences(r.mmsi, r.lat, r.lon, r.speed, r.course, r.heading)
         for sentence in sentences:
             lines.append(tag_block(source, epoch) + sentence)
     path.write_text("".join(text + "\n" for text in lines))

@@ -16,7 +16,7 @@ import pytest
 from models.records import PositionReport, StaticReport
 from models.serialise import alert_from_dict
 from models.vessel_risk import VesselRisk
-from tests.factories import HOUR, T0, by_time, move, static, voyage
+from tests.factories import HOUR, T0, Leg, by_time, legs, move, static, voyage
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import keys, replay_alerts, split_between, stream_alerts
 from tests.nmea_tracks import reports_as_nmea
@@ -154,3 +154,46 @@ def test_destination_changes_in_the_stream_are_the_replay_s(stack: Stack, tmp_pa
     by_id = {a["alert_id"]: a for a in streamed}
     for alert in changed:
         assert by_id[alert["alert_id"]]["evidence"] == alert["evidence"]
+
+
+def planted_stops_and_drifts() -> list[PositionReport | StaticReport]:
+    """Four vessels on the four partitions: two cargo ships stopping 40 min at sea and going on,
+    a fishing vessel set sideways by the current for 30 min, and a cargo ship stopping 15 min
+    only."""
+    stop = [(60, 12.0), (40, 0.4), (60, 12.0)]
+    plans: dict[int, list[Leg]] = {
+        311000003: stop,
+        311000005: stop,
+        311000001: [(30, 10.0, 90.0, 90), (30, 2.0, 90.0, 180), (30, 10.0, 0.0, 0)],
+        311000002: [(60, 12.0), (15, 0.4), (60, 12.0)],
+    }
+    records: list[PositionReport | StaticReport] = []
+    for n, (mmsi, plan) in enumerate(plans.items()):
+        start = T0 + n * 300
+        ship_type = 30 if mmsi == 311000001 else 70
+        records.append(replace(static(mmsi, start - 60), name=f"SHIP {n}", ship_type=ship_type))
+        records.extend(legs(mmsi, start, (14.0 + n * 0.5, -70.0 + n), plan))
+    return by_time(records)
+
+
+def test_stops_at_sea_and_drifts_in_the_stream_are_the_replay_s(
+    stack: Stack, tmp_path: Path
+) -> None:
+    path = tmp_path / "stops.nmea"
+    reports_as_nmea(path, planted_stops_and_drifts())
+    expected, _ = replay_alerts(path, Path(stack.env["VIGILMAR_CONFIG"]))
+    raised = [a for a in expected if a["type"] in ("stop_at_sea", "drift")]
+    assert sorted((a["type"], a["status"], a["mmsi"]) for a in raised) == [
+        ("drift", "closed", 311000001),
+        ("drift", "open", 311000001),
+        ("stop_at_sea", "closed", 311000003),
+        ("stop_at_sea", "closed", 311000005),
+    ]
+    worker = stack.worker()
+    worker.wait_ready()
+    stack.feed(path)
+    streamed = stream_alerts(stack, keys(expected))
+    assert keys(streamed) == keys(expected)
+    by_id = {(a["alert_id"], a["status"]): a for a in streamed}
+    for alert in raised:
+        assert by_id[(alert["alert_id"], alert["status"])]["evidence"] == alert["evidence"]

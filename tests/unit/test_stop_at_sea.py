@@ -13,13 +13,12 @@ from models.config import Config, ConfigError, StopAtSeaConfig
 from models.geo import KM_PER_NM
 from models.records import PositionReport, StaticReport
 from tests.anchorage_scenes import CARGO, FISHING, OFFSHORE, ROADSTEAD, anchorage_then, identity
-from tests.factories import HOUR, MINUTE, T0, move, of_type, position, run, validate_alert
+from tests.factories import HOUR, MINUTE, T0, Leg, move, of_type, run, validate_alert
+from tests.factories import legs as sail
 from tests.zone_factories import square_zone
 from zones.model import ZoneKind
 
 MMSI = 367005555
-
-Leg = tuple[float, float]  # (minutes, knots)
 
 
 def legs(
@@ -27,22 +26,12 @@ def legs(
     start: float,
     where: tuple[float, float],
     plan: list[Leg],
-    interval_s: float = 60.0,
-    course: float = 90.0,
     ship_type: int | None = CARGO,
 ) -> list[PositionReport | StaticReport]:
-    """A vessel sailing ``plan``: legs of (minutes, knots) one after the other on ``course``,
-    a report every ``interval_s``, after a static report declaring its ship type."""
-    records: list[PositionReport | StaticReport] = []
-    if ship_type is not None:
-        records.append(identity(mmsi, start - 60, ship_type))
-    t, (lat, lon) = start, where
-    for minutes, knots in plan:
-        for _ in range(int(minutes * MINUTE / interval_s)):
-            records.append(position(mmsi, t, lat, lon, speed=knots, course=course))
-            lat, lon = move(lat, lon, course, knots * KM_PER_NM * interval_s / HOUR)
-            t += interval_s
-    return records
+    """A vessel sailing ``plan`` (``tests.factories.legs``) after a static report declaring its
+    ship type."""
+    declared = [] if ship_type is None else [identity(mmsi, start - 60, ship_type)]
+    return [*declared, *sail(mmsi, start, where, plan)]
 
 
 def stops(records: list[PositionReport | StaticReport], **kwargs: object) -> list[Alert]:
