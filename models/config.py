@@ -351,6 +351,20 @@ class DriftConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VoyageConfig:
+    """Voyages between port calls (``models.voyages``)."""
+
+    #: Shorter is not a voyage: a shift between overlapping harbour zones, a move in a port.
+    min_distance_nm: float = 5.0
+    #: Points a listed port of risk 1.0 adds to the score of a voyage from or to it (and to the
+    #: alerts during it), in proportion to its risk.
+    port_risk_weight: float = 20.0
+
+    def __post_init__(self) -> None:
+        _check(self, "voyages", min_distance_nm=_NON_NEGATIVE, port_risk_weight=_POINTS)
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityConfig:
     #: A name, call sign, IMO or ship type that changes from one heard this recently is an alert.
     window_hours: float = 72.0
@@ -687,6 +701,7 @@ class Config:
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     stop_at_sea: StopAtSeaConfig = field(default_factory=StopAtSeaConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    voyages: VoyageConfig = field(default_factory=VoyageConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)
     distress: DistressConfig = field(default_factory=DistressConfig)

@@ -24,6 +24,7 @@ from models.alerts import Alert, Finding, Status, VesselInfo
 from models.config import Config
 from models.coverage import Coverage
 from models.detectors.base import (
+    CORRIDOR_SEARCH_KM,
     Detector,
     Kind,
     Observation,
@@ -39,7 +40,7 @@ from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
 from models.detectors.station_motion import StationMotion
-from models.detectors.stop_at_sea import CORRIDOR_SEARCH_KM, StopAtSea
+from models.detectors.stop_at_sea import StopAtSea
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR
@@ -90,6 +91,7 @@ class Engine:
         self.flag_of = flag_of
         self._movers = self.config.encounter.enabled
         self._evict_after = self.config.tracking.evict_after_hours * SECONDS_PER_HOUR
+        corridors = NearestZones(self.zones.zones, CORRIDOR_SEARCH_KM, _is_corridor)
         #: In the order they see each observation (and so the order of their alerts).
         vessel: tuple[Detector[Any], ...] = (
             Identity(self.config.identity),
@@ -100,12 +102,12 @@ class Engine:
                 HarbourApproaches(self.zones.zones, self.config.loitering.approach_km),
             ),
             ZoneTransit(),
-            PortCall(self.config.port_call),
+            PortCall(self.config.port_call, corridors, self.config.position_jump.max_speed_knots),
             DestinationChange(self.config.port_call),
             StopAtSea(
                 self.config.stop_at_sea,
                 HarbourApproaches(self.zones.zones, self.config.stop_at_sea.approach_km),
-                NearestZones(self.zones.zones, CORRIDOR_SEARCH_KM, _is_corridor),
+                corridors,
             ),
             Drift(self.config.drift),
         )

@@ -23,6 +23,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import IO
@@ -37,13 +38,14 @@ from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
 from models.sharing import AUDIT, SharingError, SharingPolicy, load_policy
 from models.vessel_risk import VesselRisk
+from models.voyages import Voyages
 from replay.demo import TopAlerts, write_top
 from replay.errors import ReplayError
 from replay.progress import progress_bar
 from replay.readers import Reader
 from replay.report import ReportingSink
 from replay.runner import AlertWriter, ReplayRunner, ReplaySummary, write_summary
-from replay.sinks import FORMATS, SharingSink, VesselRiskSink, dumps, make_sink
+from replay.sinks import FORMATS, SharingSink, VesselRiskSink, VoyageSink, dumps, make_sink
 from streams.kafka_check import KafkaUnavailable
 from streams.settings import Settings
 from zones.catalogue import load_catalogue
@@ -128,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write a risk summary per alerting vessel (vigilmar.vessel/1), highest risk "
         "first: JSON Lines, or CSV when FILE ends in .csv",
+    )
+    replay.add_argument(
+        "--voyages",
+        type=Path,
+        metavar="FILE",
+        help="also write the voyages between port calls (vigilmar.voyage/1), by departure: "
+        "JSON Lines, or CSV when FILE ends in .csv",
     )
     replay.add_argument(
         "--metrics-port",
@@ -267,6 +276,7 @@ def run_replay(args: argparse.Namespace) -> int:
         ("--failures", args.failures),
         ("--report", args.report),
         ("--vessels", args.vessels),
+        ("--voyages", args.voyages),
     )
     policy, lists = load_sharing(args)
     config = load_config(args.config) if args.config else Config()
@@ -287,15 +297,14 @@ def run_replay(args: argparse.Namespace) -> int:
             server = _serve_metrics(telemetry, args.metrics_port)
             stack.callback(server.stop)
             telemetry.set_ready(True)
-        report = ReportingSink(sink) if args.report else None
-        vessels = None
-        if args.vessels:
-            vessels = VesselRiskSink(report or sink, VesselRisk(config.vessel_risk))
-        top = TopAlerts(vessels or report or sink) if args.top else None
-        sharing = open_sharing(args, policy, lists, top or vessels or report or sink, stack)
+        outputs = _Outputs.of(args, engine, sink)
+        report = outputs.report
+        inner = outputs.outermost or sink
+        top = TopAlerts(inner) if args.top else None
+        sharing = open_sharing(args, policy, lists, top or inner, stack)
         runner = ReplayRunner(
             engine,
-            sharing or top or vessels or report or sink,
+            sharing or top or inner,
             on_failure=on_failure,
             telemetry=telemetry,
             on_records=report.tracks.observe if report else None,
@@ -311,7 +320,7 @@ def run_replay(args: argparse.Namespace) -> int:
             sharing_summary(summary, sharing)
     summary.files = [str(name) for name in reader.files]
     summary.skipped = [skipped.name for skipped in reader.skipped]
-    wrote, unwritten = _save_outputs(args, sink.count, report, vessels, summary, engine)
+    wrote, unwritten = _save_outputs(args, sink.count, outputs, summary, engine)
     if top is not None:
         write_top(top, args.top, sys.stderr, shutil.get_terminal_size((120, 24)).columns)
     write_summary(summary, sys.stderr)
@@ -322,31 +331,60 @@ def run_replay(args: argparse.Namespace) -> int:
     return EXIT_INCOMPLETE if summary.incomplete else 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Outputs:
+    """What a replay writes beside its alerts, each a sink wrapping the one before."""
+
+    report: ReportingSink | None
+    vessels: VesselRiskSink | None
+    voyages: VoyageSink | None
+
+    @staticmethod
+    def of(args: argparse.Namespace, engine: Engine, sink: AlertWriter) -> _Outputs:
+        report = ReportingSink(sink) if args.report else None
+        vessels = None
+        if args.vessels:
+            vessels = VesselRiskSink(report or sink, VesselRisk(engine.config.vessel_risk))
+        voyages = None
+        if args.voyages:
+            voyages = VoyageSink(vessels or report or sink, Voyages.of(engine))
+        return _Outputs(report, vessels, voyages)
+
+    @property
+    def outermost(self) -> AlertWriter | None:
+        return self.voyages or self.vessels or self.report
+
+
 def _save_outputs(
     args: argparse.Namespace,
     alerts: int,
-    report: ReportingSink | None,
-    vessels: VesselRiskSink | None,
+    outputs: _Outputs,
     summary: ReplaySummary,
     engine: Engine,
 ) -> tuple[list[str], list[str]]:
-    """Write the report and the vessel summaries; say what was written where, and what not."""
+    """Write the report, the vessel summaries and the voyages; say what was written where, and
+    what not."""
     wrote: list[str] = []
     unwritten: list[str] = []
     if args.out is not None:
         wrote.append(f"alerts: {alerts:,} written to {args.out}")
-    if report is not None:
+    if outputs.report is not None:
         try:
-            report.save(args.report, summary, engine.zones)
+            outputs.report.save(args.report, summary, engine.zones)
             wrote.append(f"report: {args.report}")
         except OSError as err:
             unwritten.append(f"cannot write {args.report}: {err.strerror}")
-    if vessels is not None:
+    for saver, path, what in (
+        (outputs.vessels, args.vessels, "vessels"),
+        (outputs.voyages, args.voyages, "voyages"),
+    ):
+        if saver is None:
+            continue
         try:
-            written = vessels.save(args.vessels)
-            wrote.append(f"vessels: {written:,} written to {args.vessels}")
+            written = saver.save(path)
+            wrote.append(f"{what}: {written:,} written to {path}")
         except OSError as err:
-            unwritten.append(f"cannot write {args.vessels}: {err.strerror}")
+            unwritten.append(f"cannot write {path}: {err.strerror}")
     return wrote, unwritten
 
 

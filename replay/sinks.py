@@ -20,6 +20,7 @@ from models.alerts import Alert, AlertType
 from models.lists import VesselLists
 from models.sharing import SharingPolicy
 from models.vessel_risk import VesselRisk
+from models.voyages import Voyages
 from replay.runner import AlertWriter
 
 FORMATS = ("jsonl", "geojson", "csv", "table")
@@ -266,6 +267,79 @@ def _vessel_columns(vessel: dict[str, Any]) -> dict[str, Any]:
         "ship_type": vessel["ship_type"],
         "flag": vessel["flag"],
     }
+
+
+VOYAGE_CSV_COLUMNS = (
+    "voyage_id",
+    "mmsi",
+    "vessel_name",
+    "imo",
+    "callsign",
+    "ship_type",
+    "flag",
+    "from_id",
+    "from_name",
+    "from_country",
+    "to_id",
+    "to_name",
+    "to_country",
+    "departure",
+    "arrival",
+    "distance_nm",
+    "duration_h",
+    "destinations",
+    "stops_at_sea",
+    "dark_hours",
+    "max_corridor_nm",
+    "risk_score",
+    "severity",
+    "alert_ids",
+    "explanation",
+)
+
+
+class VoyageSink:
+    """Wraps the replay's alert sink: passes every batch on unchanged and feeds each alert to
+    ``voyages`` (``models.voyages``). Call ``save`` at the end."""
+
+    def __init__(self, inner: AlertWriter, voyages: Voyages) -> None:
+        self.inner = inner
+        self.voyages = voyages
+
+    def write(self, alerts: list[Alert]) -> None:
+        self.inner.write(alerts)
+        for alert in alerts:
+            self.voyages.update(alert)
+
+    def close(self) -> None:
+        """Close the wrapped sink, if it has a ``close``."""
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
+    def save(self, path: str | os.PathLike[str]) -> int:
+        """Write every voyage to ``path`` — CSV if its name ends in ``.csv``, JSON Lines
+        otherwise — by departure; return how many. ``OSError`` if it cannot."""
+        records = self.voyages.records()
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            if Path(path).suffix.lower() == ".csv":
+                writer = csv.writer(stream, lineterminator="\n")
+                writer.writerow(VOYAGE_CSV_COLUMNS)
+                writer.writerows(_voyage_row(record) for record in records)
+            else:
+                stream.writelines(dumps(record) + "\n" for record in records)
+        return len(records)
+
+
+def _voyage_row(record: dict[str, Any]) -> list[Any]:
+    row = {**record, **_vessel_columns(record["vessel"])}
+    for end in ("from", "to"):
+        port = record[end] or {}
+        for part in ("id", "name", "country"):
+            row[f"{end}_{part}"] = port.get(part)
+    row["destinations"] = " | ".join(record["destinations"])
+    row["alert_ids"] = " ".join(record["alert_ids"])
+    return ["" if row[column] is None else row[column] for column in VOYAGE_CSV_COLUMNS]
 
 
 # -- sharing with partner centres --------------------------------------------------------------

@@ -151,3 +151,20 @@ def validate_alert(document: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(
         alert_schema(), format_checker=jsonschema.FormatChecker()
     ).validate(document)
+
+
+VOYAGE_SCHEMA_PATH = SCHEMA_PATH.with_name("voyage.schema.json")
+
+
+@cache
+def voyage_schema() -> dict[str, Any]:
+    return json.loads(VOYAGE_SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_voyage(document: dict[str, Any]) -> None:
+    """Raise if ``document`` breaks the ``vigilmar.voyage/1`` JSON Schema."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator(
+        voyage_schema(), format_checker=jsonschema.FormatChecker()
+    ).validate(document)

@@ -101,6 +101,11 @@ class Untimed(Generic[S]):
         return None
 
 
+#: How far the distance to the nearest shipping-lane corridor is looked for (a stop at sea's
+#: evidence, a voyage's farthest from the lanes).
+CORRIDOR_SEARCH_KM = 200.0
+
+
 class Approaches(Protocol):
     """Which zone's edge is nearest a point, within ``km`` (``zones.nearest.NearestZones``, and
     ``zones.harbours.HarbourApproaches`` for the harbour a point lies off)."""

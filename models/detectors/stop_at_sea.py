@@ -42,9 +42,6 @@ from models.encounter.shore import shore_km
 from models.geo import KM_PER_NM
 from models.records import Fix
 
-#: How far the corridor distance of the evidence looks.
-CORRIDOR_SEARCH_KM = 200.0
-
 
 @dataclass(slots=True)
 class StopState:

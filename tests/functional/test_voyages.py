@@ -1,0 +1,249 @@
+"""Voyages (issue 17) on a planted fleet sailing between two real ports of the shipped pack —
+Ponce, Puerto Rico and Santo Domingo, Dominican Republic — through the engine and the command
+line: the right ends and times, the distance sailed, the alerts raised on the way, the declared
+destinations; a ship still under way at the end; and a move between two overlapping harbour
+zones that is no voyage."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.config import Config, VoyageConfig
+from models.engine import Engine
+from models.geo import KM_PER_NM, distance_km
+from models.monitor import Monitor
+from models.records import PositionReport, StaticReport, iso_utc
+from models.voyages import Voyages
+from replay.cli import main
+from tests.factories import HOUR, MINUTE, T0, move, position, run, static, validate_voyage
+from tests.nmea_tracks import reports_as_nmea
+from tests.zone_factories import square_zone
+from zones import ZoneIndex, load_catalogue
+from zones.model import ZoneKind
+
+PONCE, SANTO_DOMINGO = "wpi-11260", "wpi-11040"
+Record = PositionReport | StaticReport
+
+
+@cache
+def catalogue() -> ZoneIndex:
+    return load_catalogue()
+
+
+def centre(zone_id: str) -> tuple[float, float]:
+    point = next(z for z in catalogue().zones if z.id == zone_id).geometry.centroid
+    return point.y, point.x
+
+
+def harbours_at(lat: float, lon: float) -> list[str]:
+    return [zone.id for zone in catalogue().zones_at(lon, lat) if zone.is_harbour]
+
+
+def bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    p1, l1, p2, l2 = (math.radians(v) for v in (*a, *b))
+    y = math.sin(l2 - l1) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(l2 - l1)
+    return math.degrees(math.atan2(y, x)) % 360
+
+
+@dataclass
+class Passage:
+    """A planted passage and what an independent reading of it (the catalogue's zones, the
+    track's own steps) says the voyage is."""
+
+    records: list[Record]
+    departure: float  # the first fix out of every harbour of the port departed
+    arrival: float | None  # the first fix in a harbour of the port of arrival
+    sailed_km: float  # step by step, from the first to the second
+
+
+def passage(
+    mmsi: int,
+    start: float,
+    *,
+    stop_at_sea: bool = False,
+    destinations: tuple[str, ...] = ("DOSDQ",),
+    arrive: bool = True,
+) -> Passage:
+    """A cargo ship moored 2 h in Ponce, then 12 kn to Santo Domingo (stopping 40 min at sea
+    half way if asked), moored 1 h there; each destination declared in turn (the first in
+    Ponce, the others at sea, two hours apart)."""
+    here, target = centre(PONCE), centre(SANTO_DOMINGO)
+    records: list[Record] = [replace(static(mmsi, start - 60), destination=destinations[0])]
+    t = start
+    for step in range(40):  # moored, its static data sent every half hour (as AIS does)
+        records.append(position(mmsi, t, *here, speed=0.1, course=0.0))
+        if step % 10 == 5:
+            records.append(replace(static(mmsi, t + 1), destination=destinations[0]))
+        t += 180
+    departure, arrival, sailed, previous = None, None, 0.0, None
+    stop_from = start + 9 * HOUR if stop_at_sea else math.inf
+    while True:
+        inside = harbours_at(*here)
+        speed = 0.4 if stop_from <= t < stop_from + 40 * MINUTE else 12.0
+        if departure is None and not inside:
+            departure = t
+        if departure is not None and previous is not None and t > departure:
+            sailed += distance_km(*previous, *here)  # from the first fix out
+        if departure is not None and set(inside) & set(harbours_at(*target)):
+            arrival = t
+            break
+        records.append(position(mmsi, t, *here, speed=speed, course=bearing(here, target)))
+        previous = here
+        here = move(*here, bearing(here, target), speed * KM_PER_NM / 60)
+        t += MINUTE
+        if not arrive and t > start + 10 * HOUR:
+            break
+    if arrive:
+        for _ in range(20):  # moored at Santo Domingo
+            records.append(position(mmsi, t, *here, speed=0.1, course=0.0))
+            t += 180
+    for n, destination in enumerate(destinations[1:], 1):
+        when = departure + n * 2 * HOUR
+        records.append(replace(static(mmsi, when), destination=destination))
+    assert departure is not None
+    return Passage(records, departure, arrival, sailed)
+
+
+def voyages_of(
+    records: list[Record], zones: ZoneIndex | None = None, config: Config | None = None
+) -> list[dict[str, Any]]:
+    engine = Engine(config or Config(), zones or catalogue())
+    monitor = Monitor(engine)
+    voyages = Voyages.of(engine)
+    ordered = sorted(records, key=lambda r: r.timestamp or 0.0)
+    for begin in range(0, len(ordered), 500):
+        for alert in monitor.process(ordered[begin : begin + 500]).alerts:
+            voyages.update(alert)
+    for alert in monitor.finish().alerts:
+        voyages.update(alert)
+    return voyages.records()
+
+
+FLEET = {
+    367300001: {},
+    367300002: {"stop_at_sea": True},
+    367300003: {"destinations": ("PA BLB", "DOSDQ")},
+}
+
+
+@pytest.fixture(scope="module")
+def fleet() -> dict[int, Passage]:
+    return {m: passage(m, T0 + n * 1800, **kw) for n, (m, kw) in enumerate(FLEET.items())}
+
+
+@pytest.fixture(scope="module")
+def fleet_voyages(fleet: dict[int, Passage]) -> list[dict[str, Any]]:
+    return voyages_of([r for p in fleet.values() for r in p.records])
+
+
+def test_each_ship_makes_one_voyage_from_ponce_to_santo_domingo(
+    fleet: dict[int, Passage], fleet_voyages: list[dict[str, Any]]
+) -> None:
+    assert [v["mmsi"] for v in fleet_voyages] == list(FLEET)  # by departure
+    for voyage in fleet_voyages:
+        planted = fleet[voyage["mmsi"]]
+        validate_voyage(voyage)
+        assert voyage["from"] == {
+            "id": PONCE,
+            "name": "Playa De Ponce",
+            "country": "PR",
+            "risk": None,
+        }
+        assert voyage["to"]["id"] in harbours_at(*centre(SANTO_DOMINGO))
+        assert voyage["to"]["country"] == "DO"
+        assert voyage["departure"] == iso(planted.departure)
+        assert planted.arrival is not None
+        assert voyage["arrival"] == iso(planted.arrival)
+        assert voyage["duration_h"] == pytest.approx(
+            (planted.arrival - planted.departure) / HOUR, abs=0.01
+        )
+        assert voyage["distance_nm"] == pytest.approx(planted.sailed_km / KM_PER_NM, abs=0.1)
+        assert voyage["distance_nm"] == pytest.approx(voyage["duration_h"] * 12, rel=0.08)
+
+
+def test_alerts_on_the_way_and_destinations_belong_to_the_voyage(
+    fleet_voyages: list[dict[str, Any]],
+) -> None:
+    by_mmsi = {v["mmsi"]: v for v in fleet_voyages}
+    plain, stopped, retyped = (by_mmsi[m] for m in FLEET)
+    assert plain["alert_ids"] == []
+    assert plain["risk_score"] == 0
+    assert plain["destinations"] == ["DOSDQ"]
+    assert stopped["stops_at_sea"] == 1
+    assert len(stopped["alert_ids"]) == 1
+    assert stopped["risk_score"] == 45
+    assert "stop at sea scored 45" in stopped["explanation"]
+    assert retyped["destinations"] == ["PABLB", "DOSDQ"]
+    assert len(retyped["alert_ids"]) == 1  # the destination change at sea
+
+
+def test_a_ship_still_at_sea_has_a_voyage_under_way() -> None:
+    (voyage,) = voyages_of(passage(367300009, T0, arrive=False).records)
+    validate_voyage(voyage)
+    assert voyage["to"] is None
+    assert voyage["arrival"] is None
+    assert voyage["distance_nm"] is None
+    assert voyage["duration_h"] is None
+
+
+def test_a_move_between_overlapping_harbour_zones_is_no_voyage() -> None:
+    # a port and an anchorage overlapping by 1 km: moored in one, then in the other, 3 km on
+    port = square_zone("port-a", ZoneKind.PORT, lon=-66.00, lat=18.00, half_size_deg=0.02)
+    anchorage = square_zone("anch-b", ZoneKind.ANCHORAGE, lon=-65.97, lat=18.00, half_size_deg=0.02)
+    mmsi, t, records = 367300010, T0, []
+    for lon, minutes in ((-66.01, 120), (-65.98, 6), (-65.96, 120)):
+        for _ in range(int(minutes / 3)):
+            speed = 0.1 if minutes > 6 else 3.0
+            records.append(position(mmsi, t, 18.0, lon, speed=speed, course=90.0))
+            t += 180
+    zones = ZoneIndex([port, anchorage])
+    calls = [a for a in run(records, zones=[port, anchorage]) if a.type.value == "port_call"]
+    assert [(a.zone.id if a.zone else None, a.status.value) for a in calls] == [
+        ("port-a", "open"),
+        ("port-a", "closed"),
+        ("anch-b", "open"),
+    ]
+    assert voyages_of(records, zones) == []
+    shifts = voyages_of(records, zones, replace(Config(), voyages=VoyageConfig(min_distance_nm=0)))
+    assert [(v["from"]["id"], v["to"]["id"]) for v in shifts] == [("port-a", "anch-b")]
+
+
+def test_replay_writes_the_voyages_as_json_lines_and_csv(
+    fleet: dict[int, Passage], tmp_path: Path
+) -> None:
+    path = tmp_path / "fleet.nmea"
+    reports_as_nmea(path, sorted((r for p in fleet.values() for r in p.records), key=_time))
+    out, jsonl, table = tmp_path / "alerts.jsonl", tmp_path / "v.jsonl", tmp_path / "v.csv"
+    for target in (jsonl, table):
+        code = main(
+            ["replay", str(path), "--out", str(out), "--voyages", str(target), "--no-progress"]
+        )
+        assert code == 0
+    written = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert [v["mmsi"] for v in written] == list(FLEET)
+    for voyage in written:
+        validate_voyage(voyage)
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert [int(row["mmsi"]) for row in rows] == list(FLEET)
+    assert rows[2]["destinations"] == "PABLB | DOSDQ"
+    assert {row["from_id"] for row in rows} == {PONCE}
+    assert all(row["to_country"] == "DO" for row in rows)
+
+
+def iso(t: float) -> str:
+    text = iso_utc(t)
+    assert text is not None
+    return text
+
+
+def _time(record: Record) -> float:
+    return record.timestamp or 0.0
