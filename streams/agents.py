@@ -135,13 +135,18 @@ class WorkerAgents:
 
     async def vessel_risk(self, stream: Any) -> None:
         async for event in stream.events():
+            document = _json(event.value)
             try:
-                summary = self.stages.risk.update(event.key, _json(event.value))
+                summary = self.stages.risk.update(event.key, document)
+                voyages = self.stages.voyages.update(event.key, document)
             except NotAnAlert:
                 log.warning("not an alert on %s: %r", self.names.vessel_alerts, event.value[:200])
                 continue
             if summary is not None:
                 await self.out.vessel(event.key, summary)
+            for key, record in voyages:
+                await self.out.voyage(key, record)
+            if summary is not None or voyages:
                 await self.out.settle()
 
     # -- timers -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ events for the faust-free stages (``streams.worker_state``) and send what comes 
     vigilmar.lists (key: list name) --lists (every worker, whole topic)--> the sharing stage
     every alert, keyed by each vessel it concerns --> vigilmar.vessels.alerts
     vigilmar.vessels.alerts (key: MMSI) --vessel-risk--> vigilmar.vessels (key: MMSI)
+                                                    \\--> vigilmar.voyages (key: MMSI:departure)
 
 Per-vessel state lives in the changelog-backed table ``vessels`` (co-partitioned with
 ``ais.reports`` by MMSI), written once per vessel per batch, so a worker that takes over a
@@ -65,13 +66,16 @@ def create_app(
         pairs=topic(names.encounter_pairs),
         vessel_alerts=topic(names.vessel_alerts),
         vessels=topic(names.vessels),
+        voyages=topic(names.voyages),
     )
     # Per-vessel state (keys of ais.reports); per-vessel risk (keys of the alerts re-keyed by
     # vessel); encounter state per cell and per pair (keys of the encounter topics).
     table = partial(_keyed_table, app, partitions)
     vessels_table, risk_table = table("vessels"), table("vessel-risk")
     cells_table, pairs_table = table("encounter-cells"), table("encounter-pairs")
-    stages = WorkerStages.build(engine, vessels_table, risk_table, partitions, tick)
+    stages = WorkerStages.build(
+        engine, vessels_table, risk_table, partitions, tick, voyages=table("voyages")
+    )
     sharing = _sharing(settings, topic)
     worker = WorkerAgents(
         app,

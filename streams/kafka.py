@@ -75,12 +75,13 @@ async def ensure_topics(settings: Settings) -> list[str]:
             topics.encounter_pairs,
             topics.vessels,
             topics.vessel_alerts,
+            topics.voyages,
             topics.lists,
         ]
         wanted.extend(share_topics(settings))
         missing = [name for name in wanted if name not in existing]
         for name in missing:
-            compacted = name in (topics.vessels, topics.lists)
+            compacted = name in (topics.vessels, topics.voyages, topics.lists)
             configs = {"cleanup.policy": "compact"} if compacted else None
             try:
                 await admin.create_topics(

@@ -55,6 +55,7 @@ class WorkerTopics:
     pairs: Any
     vessel_alerts: Any
     vessels: Any
+    voyages: Any
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ class Sent:
 
     topic: Any
     key: bytes
-    value: bytes
+    value: bytes | None  # None: a tombstone
     partition: int | None
     delivered: Awaitable[Any]
 
@@ -146,7 +147,7 @@ class Outbox:
         self.telemetry.publish_dropped.labels(topic).inc()
         log.error(
             "a message of %d bytes (key %r) to %s cannot be delivered: %s",
-            len(sent.value),
+            len(sent.value or b""),
             sent.key[:80],
             topic,
             error,
@@ -229,12 +230,19 @@ class Outbox:
         """A vessel's risk summary, keyed by its MMSI, to the compacted vessels topic."""
         await self._send(self.topics.vessels, key, dumps(summary))
 
+    async def voyage(self, key: str, record: dict[str, Any] | None) -> None:
+        """A voyage, keyed by its ``voyage_id``, to the compacted voyages topic; ``None``: a
+        tombstone (the voyage was dropped)."""
+        await self._send(
+            self.topics.voyages, key.encode(), None if record is None else dumps(record)
+        )
+
     async def _broadcast(self, topic: Any, marks: Mapping[int, float]) -> None:
         for partition, message in watermark_broadcast(marks, self.partitions):
             await self._send(topic, b"wm", dumps(message), partition)
 
     async def _send(
-        self, topic: Any, key: bytes, value: bytes, partition: int | None = None
+        self, topic: Any, key: bytes, value: bytes | None, partition: int | None = None
     ) -> None:
         """Hand one message to the producer now, keeping its delivery to be awaited by
         ``settle``. A producer that refuses it at once counts as a failed delivery."""

@@ -11,7 +11,9 @@
   `VIGILMAR_TOPIC_ENCOUNTER_CELLS` (`vigilmar.encounter.cells`), `VIGILMAR_TOPIC_ENCOUNTER_PAIRS`
   (`vigilmar.encounter.pairs`): internal, slow movers by spatial cell and close pairs by pair;
   `VIGILMAR_TOPIC_VESSELS` (`vigilmar.vessels`, compacted): per-vessel risk summaries, kept
-  from `VIGILMAR_TOPIC_VESSEL_ALERTS` (`vigilmar.vessels.alerts`, internal: alerts by vessel).
+  from `VIGILMAR_TOPIC_VESSEL_ALERTS` (`vigilmar.vessels.alerts`, internal: alerts by vessel),
+  as are the voyages, `VIGILMAR_TOPIC_VOYAGES` (`vigilmar.voyages`, compacted: by MMSI and
+  departure).
 - `VIGILMAR_PARTITIONS` (`4`), `VIGILMAR_REPLICATION` (`1`): for the topics the worker creates.
 - `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.5`): events taken per batch and
   the longest wait for a full one.
@@ -61,8 +63,10 @@ class Topics:
     encounter_pairs: str = "vigilmar.encounter.pairs"
     #: Per-vessel risk summaries, compacted: the latest summary of each MMSI ...
     vessels: str = "vigilmar.vessels"
-    #: ... kept from every alert re-keyed by each vessel it concerns (internal).
+    #: ... kept from every alert re-keyed by each vessel it concerns (internal) ...
     vessel_alerts: str = "vigilmar.vessels.alerts"
+    #: ... as are the voyages between port calls, compacted: keyed by MMSI and departure.
+    voyages: str = "vigilmar.voyages"
     #: Partners' vessel lists (``vigilmar lists push``), compacted: keyed by list name.
     lists: str = "vigilmar.lists"
 
@@ -166,6 +170,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         encounter_cells=get("TOPIC_ENCOUNTER_CELLS") or defaults.topics.encounter_cells,
         encounter_pairs=get("TOPIC_ENCOUNTER_PAIRS") or defaults.topics.encounter_pairs,
         vessels=get("TOPIC_VESSELS") or defaults.topics.vessels,
+        voyages=get("TOPIC_VOYAGES") or defaults.topics.voyages,
         vessel_alerts=get("TOPIC_VESSEL_ALERTS") or defaults.topics.vessel_alerts,
         lists=get("TOPIC_LISTS") or defaults.topics.lists,
     )

@@ -24,6 +24,7 @@ from streams.encounter_stages import CellAgentStage, PairAgentStage
 from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
 from streams.state import VesselStore
 from streams.vessel_risk import VesselRiskStage
+from streams.voyage_stage import VoyageStage
 
 Clock = Callable[[], float]
 
@@ -181,6 +182,7 @@ class WorkerStages:
     cells: CellAgentStage
     pairs: PairAgentStage
     risk: VesselRiskStage
+    voyages: VoyageStage
 
     @classmethod
     def build(
@@ -191,6 +193,7 @@ class WorkerStages:
         partitions: int,
         tick_seconds: float,
         clock: Clock = time.monotonic,
+        voyages: MutableMapping[bytes, Any] | None = None,
     ) -> WorkerStages:
         """The stages of a worker whose topics all have ``partitions``: every cells partition
         hears the watermark of every reports partition, every pairs partition that of every
@@ -207,6 +210,7 @@ class WorkerStages:
             cells=CellAgentStage(engine.config, partitions),
             pairs=PairAgentStage(engine.config, partitions),
             risk=VesselRiskStage(engine.config.vessel_risk, risk),
+            voyages=VoyageStage(engine, {} if voyages is None else voyages),
         )
 
     def revoked(self) -> None:

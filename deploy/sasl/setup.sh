@@ -12,7 +12,7 @@ PREFIX=${SHARE_PREFIX:-vigilmar.share}
 for topic in $TOPICS; do
   config=""
   case "$topic" in
-    vigilmar.vessels|vigilmar.lists) config="--config cleanup.policy=compact" ;;
+    vigilmar.vessels|vigilmar.voyages|vigilmar.lists) config="--config cleanup.policy=compact" ;;
   esac
   $BIN/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "$topic" --partitions "$PARTITIONS" --replication-factor 1 $config

@@ -151,9 +151,9 @@ def test_each_partner_may_read_its_own_topic_and_nothing_else(tmp_path: Path) ->
         "vigilmar.share.port-state",
         "vigilmar.share.audit",
     } <= created
-    assert {"vigilmar.lists", "vigilmar.vessels", "vigilmar.alerts"} <= created
+    assert {"vigilmar.lists", "vigilmar.vessels", "vigilmar.voyages", "vigilmar.alerts"} <= created
     compacted = {c[c.index("--topic") + 1] for c in calls if "cleanup.policy=compact" in c}
-    assert compacted == {"vigilmar.lists", "vigilmar.vessels"}
+    assert compacted == {"vigilmar.lists", "vigilmar.vessels", "vigilmar.voyages"}
     # The workers' principal: its own topics and group, by prefix.
     worker = [c for c in calls if c[0] == "kafka-acls.sh" and "User:vigilmar" in c]
     assert {c[c.index("--topic") + 1] for c in worker if "--topic" in c} == {"vigilmar", "ais."}

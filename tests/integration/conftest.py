@@ -80,6 +80,12 @@ class Stack:
         """Every message on ``topic`` (JSON values) once nothing new came for ``settle`` s."""
         return asyncio.run(read_topic(self.broker.bootstrap, topic, settle, timeout))
 
+    def latest(self, topic: str, settle: float = 4.0, timeout: float = 90.0) -> dict[str, Any]:
+        """The latest value of each key of ``topic`` (JSON; ``None`` for a tombstone), as a
+        compacted topic keeps them, once nothing new came for ``settle`` s."""
+        keyed = asyncio.run(read_topic(self.broker.bootstrap, topic, settle, timeout, keys=True))
+        return dict(keyed)
+
 
 @dataclass
 class Worker:
@@ -150,7 +156,10 @@ def stack(broker: LocalBroker, tmp_path: Path) -> Iterator[Stack]:
         worker.stop(timeout=10)
 
 
-async def read_topic(bootstrap: str, topic: str, settle: float, timeout: float) -> list[Any]:
+async def read_topic(
+    bootstrap: str, topic: str, settle: float, timeout: float, keys: bool = False
+) -> list[Any]:
+    """The JSON values of ``topic`` (with ``keys``: (key, value or None) pairs, in order)."""
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
@@ -167,7 +176,7 @@ async def read_topic(bootstrap: str, topic: str, settle: float, timeout: float) 
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
-            fresh = [json.loads(m.value) for msgs in batch.values() for m in msgs]
+            fresh = [_message(m, keys) for msgs in batch.values() for m in msgs]
             if fresh:
                 values.extend(fresh)
                 quiet_since = time.monotonic()
@@ -176,3 +185,8 @@ async def read_topic(bootstrap: str, topic: str, settle: float, timeout: float) 
     finally:
         await consumer.stop()
     return values
+
+
+def _message(message: Any, keys: bool) -> Any:
+    value = None if message.value is None else json.loads(message.value)
+    return (message.key.decode(), value) if keys else value

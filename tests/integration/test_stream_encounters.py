@@ -4,6 +4,7 @@ and episode the replay gives."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -13,15 +14,26 @@ from pathlib import Path
 
 import pytest
 
+from models.config import load_config
+from models.engine import Engine
 from models.records import PositionReport, StaticReport
 from models.serialise import alert_from_dict
 from models.vessel_risk import VesselRisk
+from models.voyages import Voyages
+from replay.readers import Reader
+from replay.runner import ReplayRunner
+from replay.sinks import JsonLinesSink, VoyageSink
 from tests.factories import HOUR, T0, Leg, by_time, legs, move, static, voyage
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import keys, replay_alerts, split_between, stream_alerts
 from tests.nmea_tracks import reports_as_nmea
+from tests.voyage_scenes import SANTO_DOMINGO, passage
+from zones import load_catalogue
 
 pytestmark = pytest.mark.integration
+
+#: Three cargo ships, one per report partition but one (311000003: 0, 311000005: 1, 311000001: 2).
+VOYAGERS = (311000003, 311000005, 311000001)
 
 #: Pairs covering every two of the four report partitions (Kafka's default partitioner of the
 #: MMSI as ASCII): whatever the split between two workers, some pair spans both.
@@ -197,3 +209,25 @@ def test_stops_at_sea_and_drifts_in_the_stream_are_the_replay_s(
     by_id = {(a["alert_id"], a["status"]): a for a in streamed}
     for alert in raised:
         assert by_id[(alert["alert_id"], alert["status"])]["evidence"] == alert["evidence"]
+
+
+def test_voyages_in_the_stream_are_the_replay_s(stack: Stack, tmp_path: Path) -> None:
+    fleet = [passage(m, T0 + n * 1800, stop_at_sea=n == 1) for n, m in enumerate(VOYAGERS)]
+    path = tmp_path / "fleet.nmea"
+    reports_as_nmea(path, by_time(*(p.records for p in fleet)))
+    config = load_config(Path(stack.env["VIGILMAR_CONFIG"]))
+    engine = Engine(config, load_catalogue())
+    voyages = VoyageSink(JsonLinesSink(io.StringIO()), Voyages.of(engine))
+    ReplayRunner(engine, voyages).run(iter(Reader([path])))
+    expected = {v["voyage_id"]: v for v in voyages.voyages.records()}
+    assert sorted(v["mmsi"] for v in expected.values()) == sorted(VOYAGERS)
+    assert {v["to"]["id"] for v in expected.values()} <= {SANTO_DOMINGO, "gfw-dom-santo-domingo"}
+    worker = stack.worker()
+    worker.wait_ready()
+    stack.feed(path)
+    deadline, streamed = time.monotonic() + 120, {}
+    while time.monotonic() < deadline:
+        streamed = stack.latest(stack.settings.topics.voyages, settle=6.0, timeout=60)
+        if streamed == expected:
+            break
+    assert streamed == expected
