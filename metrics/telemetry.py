@@ -69,6 +69,13 @@ class Telemetry:
             "Vessels unheard for tracking.evict_after_hours of event time, dropped from state.",
             registry=r,
         )
+        self.voyages = PromCounter(
+            "vigilmar_voyages",
+            "Voyage records published to vigilmar.voyages, by kind: under_way (a departure, or "
+            "a change before arrival), arrived, dropped (a tombstone: too short to be a voyage).",
+            ["kind"],
+            registry=r,
+        )
         self.watermark_lag = Gauge(
             "vigilmar_watermark_lag_seconds",
             "Wall clock minus the event-time watermark.",

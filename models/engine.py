@@ -16,6 +16,7 @@ tests — runs the fleet and the encounter stages together.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -44,8 +45,9 @@ from models.detectors.stop_at_sea import StopAtSea
 from models.detectors.zone_transit import ZoneTransit
 from models.encounter.mover import Mover
 from models.geo import SECONDS_PER_HOUR
+from models.port_risk import PortRisks
 from models.records import Fix, PositionReport, StaticReport
-from models.scoring import scored_alert
+from models.scoring import ROUTINE, scored_alert
 from models.stations import DISTRESS, MOVING_CHECKED, Station, is_vessel, station_category
 from models.track import NOTHING, Pending, VesselState
 from zones.flags import flag_for_mmsi
@@ -85,8 +87,12 @@ class Engine:
         config: Config | None = None,
         zones: ZoneIndex | None = None,
         flag_of: FlagLookup = flag_for_mmsi,
+        port_risks: PortRisks | None = None,
     ) -> None:
         self.config = config or Config()
+        #: Ports the user listed as risky (``models.port_risk``): alerts on voyages from or
+        #: bound for one score higher.
+        self.port_risks = port_risks if port_risks is not None else PortRisks()
         self.zones = zones if zones is not None else ZoneIndex()
         self.flag_of = flag_of
         self._movers = self.config.encounter.enabled
@@ -322,4 +328,26 @@ class Engine:
         marker = (finding.type.value, finding.start)
         if finding.status is not Status.UPDATE and marker not in vessel.recent:
             vessel.remember(marker, _RECENT_KEPT)
-        return scored_alert(finding, vessel.identity, recent, scoring, at=at)
+        context = self._voyage_context(vessel, finding) if self.port_risks else []
+        if context:  # said in the evidence too, so a voyage does not count its ports twice
+            points = round(sum(p for _, p in context), 1)
+            finding = replace(finding, evidence={**finding.evidence, "listed_port_points": points})
+        return scored_alert(finding, vessel.identity, recent, scoring, context, at=at)
+
+    def _voyage_context(self, vessel: VesselState, finding: Finding) -> list[tuple[str, float]]:
+        """What a listed port adds to an alert raised on a voyage from it or bound for it."""
+        if finding.type.value in ROUTINE:
+            return []
+        voyage = vessel.detectors[self._place[PortCall.name]]
+        if voyage is None or voyage.departed is None:
+            return []  # not on a voyage (in a call, or none followed)
+        weight = self.config.voyages.port_risk_weight
+        context = []
+        for what, risk in (
+            ("on a voyage from", self.port_risks.of_zone(voyage.from_id)),
+            ("on a voyage bound for", self.port_risks.of_destination(voyage.destination)),
+        ):
+            if risk is not None and weight * risk.risk > 0:
+                points = round(weight * risk.risk, 1)
+                context.append((f"{what} {risk.port}, a listed port ({risk.reason})", points))
+        return context

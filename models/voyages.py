@@ -31,11 +31,12 @@ from typing import Any
 from models.alerts import Alert, AlertType, Status, VesselInfo
 from models.config import VesselRiskConfig, VoyageConfig
 from models.engine import Engine
+from models.port_risk import PortRisk, PortRisks
 from models.records import iso_utc
 from models.scoring import ROUTINE, severity_of
 from zones.model import Zone
 
-__all__ = ["MAX_KEPT", "SCHEMA", "PortRisk", "Voyages", "voyage_key"]
+__all__ = ["MAX_KEPT", "SCHEMA", "Voyages", "voyage_key"]
 
 SCHEMA = "vigilmar.voyage/1"
 MAX_KEPT = 4
@@ -49,14 +50,6 @@ Change = tuple[str, dict[str, Any] | None]
 _UNKNOWN = VesselInfo()
 
 
-@dataclass(frozen=True, slots=True)
-class PortRisk:
-    """How risky a port is (0..1) and why, from the user's port risk file."""
-
-    risk: float
-    reason: str
-
-
 @dataclass(slots=True)
 class Member:
     """One alert episode of a voyage: its type, start and highest score; hours dark for a
@@ -67,6 +60,8 @@ class Member:
     score: int
     dark_hours: float = 0.0
     destination: str | None = None
+    #: What listed ports added to the alert's score (its evidence ``listed_port_points``).
+    port_points: float = 0.0
 
 
 @dataclass(slots=True)
@@ -116,20 +111,20 @@ class Voyages:
         config: VoyageConfig | None = None,
         zone_of: ZoneLookup | None = None,
         weights: VesselRiskConfig | None = None,
-        port_risks: dict[str, PortRisk] | None = None,
+        port_risks: PortRisks | None = None,
     ) -> None:
         self.config = config if config is not None else VoyageConfig()
         self.zone_of = zone_of if zone_of is not None else (lambda zone_id: None)
         self.weights = weights if weights is not None else VesselRiskConfig()
-        self.port_risks = port_risks or {}
+        self.port_risks = port_risks if port_risks is not None else PortRisks()
         self._vessels: dict[int, VesselVoyages] = {}
 
     @classmethod
-    def of(cls, engine: Engine, port_risks: dict[str, PortRisk] | None = None) -> Voyages:
+    def of(cls, engine: Engine) -> Voyages:
         """The voyages of ``engine``'s alerts: its configuration, its zones' names and
-        countries."""
+        countries, its port risks."""
         config = engine.config
-        return cls(config.voyages, engine.zone_by_id.get, config.vessel_risk, port_risks)
+        return cls(config.voyages, engine.zone_by_id.get, config.vessel_risk, engine.port_risks)
 
     def __len__(self) -> int:
         return sum(len(v.voyages) for v in self._vessels.values())
@@ -279,7 +274,8 @@ class Voyages:
         return voyage
 
     def _member(self, state: VesselVoyages, alert: Alert) -> list[Voyage]:
-        member = Member(alert.type.value, alert.start, alert.score)
+        points = _number(alert.evidence.get("listed_port_points")) or 0.0
+        member = Member(alert.type.value, alert.start, alert.score, port_points=points)
         if alert.type is AlertType.DARK_PERIOD and alert.end is not None:
             member.dark_hours = round((alert.end - alert.start) / 3600, 2)
         if alert.type is AlertType.DESTINATION_CHANGE:
@@ -309,7 +305,7 @@ class Voyages:
         if zone_id is None:
             return None
         zone = self.zone_of(zone_id)
-        risk = self.port_risks.get(zone_id)
+        risk = self.port_risks.of_zone(zone_id)
         return {
             "id": zone_id,
             "name": zone.name if zone is not None else name,
@@ -317,30 +313,46 @@ class Voyages:
             "risk": None if risk is None else risk.risk,
         }
 
+    def _listed_ends(self, voyage: Voyage) -> list[tuple[str, PortRisk]]:
+        """The voyage's ends the port risk file lists: from, and to — or, under way, the last
+        destination declared."""
+        risks = self.port_risks
+        ends = [("departed", risks.of_zone(voyage.from_id))]
+        if voyage.to_id is not None:
+            ends.append(("arrived at", risks.of_zone(voyage.to_id)))
+        else:
+            declared = _destinations(voyage.declared)
+            ends.append(("bound for", risks.of_destination(declared[-1] if declared else None)))
+        return [(end, risk) for end, risk in ends if risk is not None]
+
     def _risk(self, voyage: Voyage, members: list[tuple[str, Member]]) -> tuple[int, str]:
-        """The voyage's 0..100 risk score and what raised it."""
+        """The voyage's 0..100 risk score, and one sentence: its highest alert, then what
+        raised the score beyond it."""
         weights = self.weights
         scored = [m for _, m in members if m.type not in ROUTINE]
         top = max(scored, key=lambda m: (m.score, -m.start), default=None)
-        total = 0.0 if top is None else float(top.score)
-        parts = [] if top is None else [f"highest alert: {_words(top.type)} scored {top.score}"]
-        raising = sorted({m.type for m in scored if m.score >= weights.min_score})
-        others = [kind for kind in raising if top is None or kind != top.type]
+        # the ends' port risk is added below, once: not again as part of the top alert's score
+        total = 0.0 if top is None else max(0.0, top.score - top.port_points)
+        sentence = "No alert during the voyage"
+        if top is not None:
+            sentence = f"Highest alert: {_words(top.type)} scored {top.score}"
+            if top.port_points:
+                sentence += f" ({total:g} before the listed ports)"
+        raised = []
+        kinds = sorted({m.type for m in scored if m.score >= weights.min_score})
+        others = [kind for kind in kinds if top is None or kind != top.type]
         points = weights.behaviour_weight * min(weights.max_behaviours, len(others))
         if others and points:
             total += points
-            parts.append(f"other behaviours ({', '.join(map(_words, others))}: +{points:g})")
-        for end, zone_id in (("from", voyage.from_id), ("to", voyage.to_id)):
-            risk = self.port_risks.get(zone_id or "")
-            if risk is not None and risk.risk > 0:
-                added = self.config.port_risk_weight * risk.risk
+            raised.append(f"other behaviours ({', '.join(map(_words, others))}): +{points:g}")
+        for end, risk in self._listed_ends(voyage):
+            added = round(self.config.port_risk_weight * risk.risk, 1)
+            if added > 0:
                 total += added
-                parts.append(f"{end} a listed port ({risk.reason}: +{added:g})")
-        score = round(min(100.0, total))
-        if not parts:
-            return score, "No alert during the voyage."
-        text = "; ".join(parts)
-        return score, text[0].upper() + text[1:] + "."
+                raised.append(f"{end} {risk.port}, a listed port ({risk.reason}): +{added:g}")
+        if raised:
+            sentence += "; raised by: " + "; ".join(raised)
+        return round(min(100.0, total)), sentence + "."
 
 
 def _add(voyage: Voyage, alert_id: str, member: Member) -> bool:
@@ -348,7 +360,8 @@ def _add(voyage: Voyage, alert_id: str, member: Member) -> bool:
     held = voyage.members.get(alert_id)
     if held is not None:
         changed = member.score > held.score or member.dark_hours > held.dark_hours
-        held.score = max(held.score, member.score)
+        if member.score > held.score:
+            held.score, held.port_points = member.score, member.port_points
         held.dark_hours = max(held.dark_hours, member.dark_hours)
         return changed
     if len(voyage.members) >= MAX_ALERTS:
@@ -396,6 +409,7 @@ def _member_data(member: Member) -> dict[str, Any]:
         "score": member.score,
         "dark_hours": member.dark_hours,
         "destination": member.destination,
+        "port_points": member.port_points,
     }
 
 

@@ -4,6 +4,7 @@ vigilmar replay INPUT... [--zones FILE]... [--no-default-zones] [--config FILE]
                          [--out FILE] [--format jsonl|geojson|csv] [--failures FILE]
                          [--timezone ZONE] [--top N]
                          [--sharing FILE --share-dir DIR] [--lists FILE...]
+                         [--voyages FILE] [--port-risk FILE]
 vigilmar decode INPUT... [--timezone ZONE]
 vigilmar zones check FILE...
 vigilmar zones list [--zones FILE]... [--no-default-zones]
@@ -34,6 +35,7 @@ from models.decode import Decoder
 from models.engine import Engine
 from models.lists import ListError, VesselLists, load_lists
 from models.nmea import time_zone
+from models.port_risk import PortRiskError, load_port_risks
 from models.records import Failure, InputLine, Outcome
 from models.serialise import failure_to_dict, outcome_to_dict
 from models.sharing import AUDIT, SharingError, SharingPolicy, load_policy
@@ -75,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ReplayError,
         SharingError,
         ListError,
+        PortRiskError,
         KafkaUnavailable,
     ) as err:
         print(f"vigilmar {args.command}: error: {err}", file=sys.stderr)
@@ -137,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the voyages between port calls (vigilmar.voyage/1), by departure: "
         "JSON Lines, or CSV when FILE ends in .csv",
+    )
+    replay.add_argument(
+        "--port-risk",
+        type=Path,
+        metavar="FILE",
+        help="ports to watch (CSV: port,risk,reason; port a UN/LOCODE or a zone id): alerts on "
+        "voyages from or bound for one, and voyages from or to one, score higher",
     )
     replay.add_argument(
         "--metrics-port",
@@ -280,7 +290,11 @@ def run_replay(args: argparse.Namespace) -> int:
     )
     policy, lists = load_sharing(args)
     config = load_config(args.config) if args.config else Config()
-    engine = Engine(config, load_zones(args))
+    zones = load_zones(args)
+    risks = None
+    if args.port_risk is not None:
+        risks = load_port_risks(args.port_risk, [zone.id for zone in zones.zones])
+    engine = Engine(config, zones, port_risks=risks)
     reader = Reader(args.inputs, sort_records=not args.keep_order, timezone=args.timezone)
     with contextlib.ExitStack() as stack:
         out = _open_output(args.out, stack)

@@ -146,6 +146,7 @@ class WorkerAgents:
                 await self.out.vessel(event.key, summary)
             for key, record in voyages:
                 await self.out.voyage(key, record)
+                self.telemetry.voyages.labels(_voyage_kind(record)).inc()
             if summary is not None or voyages:
                 await self.out.settle()
 
@@ -336,3 +337,10 @@ def _raw_record(event: Any) -> RawRecord:
     source = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
     value = event.value if isinstance(event.value, bytes) else str(event.value).encode()
     return RawRecord(source, value, message.timestamp, message.offset, message.partition)
+
+
+def _voyage_kind(record: dict[str, Any] | None) -> str:
+    """The ``vigilmar_voyages_total`` label of a voyage record published."""
+    if record is None:
+        return "dropped"
+    return "under_way" if record["arrival"] is None else "arrived"

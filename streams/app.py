@@ -33,6 +33,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from metrics.telemetry import Telemetry
 from models.config import Config, load_config
 from models.engine import Engine
+from models.port_risk import PortRiskError, load_port_risks
 from streams.agents import WorkerAgents
 from streams.kafka import client_options
 from streams.lists_agent import ListsReader
@@ -53,7 +54,14 @@ def create_app(
     """A faust app wired to the engine. ``config``/``zones`` default to what ``settings`` names;
     metrics go to ``telemetry`` (the worker serves it on ``settings.metrics_port``)."""
     telemetry = telemetry or Telemetry()
-    engine = Engine(_config(settings, config), _zones(settings, zones))
+    zones = _zones(settings, zones)
+    risks = None
+    if settings.port_risk is not None:
+        try:
+            risks = load_port_risks(settings.port_risk, [zone.id for zone in zones.zones])
+        except PortRiskError as err:
+            raise PortRiskError(f"VIGILMAR_PORT_RISK: {err}") from err
+    engine = Engine(_config(settings, config), zones, port_risks=risks)
     app = faust.App(settings.app_id, **_faust_options(settings))
     names, partitions, tick = settings.topics, settings.partitions, settings.idle_tick_seconds
     topic = partial(_topic, app)

@@ -32,6 +32,8 @@
   comma-separated paths, as `replay --lists`), read at start; `VIGILMAR_TOPIC_LISTS`
   (`vigilmar.lists`, compacted, keyed by list name): lists published while workers run
   (`vigilmar lists push`), read whole by every worker.
+- `VIGILMAR_PORT_RISK`: ports to watch (CSV `port,risk,reason`, as `replay --port-risk`), read
+  at start.
 - `VIGILMAR_PROBE_SECONDS` (`2`): how often the worker checks that the broker answers
   (`vigilmar_ready` is 0 while it does not).
 - `VIGILMAR_LOG_EVERY_SECONDS` (`10`): warnings and errors of one kind (a broker's connection
@@ -118,6 +120,8 @@ class Settings:
     sharing: Path | None = None
     share_prefix: str = "vigilmar.share"
     lists: tuple[Path, ...] = ()
+    #: Ports to watch (``models.port_risk``, as ``replay --port-risk``).
+    port_risk: Path | None = None
     #: Seconds between two readiness probes of the broker (and the most one may take).
     probe_seconds: float = 2.0
     #: Seconds between two warnings of one kind in the log (``streams.logs.RateLimit``).
@@ -210,6 +214,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         sharing=_path(get("SHARING")),
         share_prefix=get("SHARE_PREFIX") or defaults.share_prefix,
         lists=_paths(get("LISTS")),
+        port_risk=_path(get("PORT_RISK")),
         probe_seconds=number("PROBE_SECONDS", float, defaults.probe_seconds),
         log_every_seconds=number("LOG_EVERY_SECONDS", float, defaults.log_every_seconds),
     )

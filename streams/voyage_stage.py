@@ -16,23 +16,17 @@ from typing import Any
 
 from models.engine import Engine
 from models.serialise import alert_from_dict
-from models.voyages import Change, PortRisk, Voyages
+from models.voyages import Change, Voyages
 from streams.vessel_risk import NotAnAlert
 
 
 class VoyageStage:
-    """Per-vessel voyages over ``table``, one alert at a time, with ``engine``'s configuration
-    and zones (and the port risks, if any)."""
+    """Per-vessel voyages over ``table``, one alert at a time, with ``engine``'s configuration,
+    zones and port risks."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        table: MutableMapping[bytes, Any],
-        port_risks: dict[str, PortRisk] | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, table: MutableMapping[bytes, Any]) -> None:
         self.engine = engine
         self.table = table
-        self.port_risks = port_risks
 
     def update(self, key: bytes | None, document: Any) -> list[Change]:
         """Fold one message of the vessel-alerts topic into that vessel's voyages; the changes
@@ -44,7 +38,7 @@ class VoyageStage:
             alert = alert_from_dict(document)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise NotAnAlert(repr(err)) from err
-        voyages = Voyages.of(self.engine, self.port_risks)
+        voyages = Voyages.of(self.engine)
         stored = self.table.get(key)
         if stored is not None:
             voyages.restore(stored)

@@ -53,6 +53,7 @@ METRICS = {
     "vigilmar_coverage_gaps_total": "counter",
     "vigilmar_vessels_tracked": "gauge",
     "vigilmar_vessels_evicted_total": "counter",
+    "vigilmar_voyages_total": "counter",
     "vigilmar_watermark_lag_seconds": "gauge",
     "vigilmar_event_time_seconds": "gauge",
     "vigilmar_consumer_lag_messages": "gauge",

@@ -18,9 +18,12 @@ from models.config import Config, VoyageConfig
 from models.engine import Engine
 from models.geo import KM_PER_NM
 from models.monitor import Monitor
+from models.port_risk import PortRiskError
 from models.records import iso_utc
 from models.voyages import Voyages
 from replay.cli import main
+from streams.app import create_app
+from streams.settings import settings_from_env
 from tests.factories import HOUR, T0, position, run, validate_voyage
 from tests.nmea_tracks import reports_as_nmea
 from tests.voyage_scenes import (
@@ -172,3 +175,55 @@ def iso(t: float) -> str:
 
 def _time(record: Record) -> float:
     return record.timestamp or 0.0
+
+
+def test_listed_ports_raise_the_voyages_and_the_alerts_on_them(
+    fleet: dict[int, Passage], tmp_path: Path
+) -> None:
+    path = tmp_path / "fleet.nmea"
+    reports_as_nmea(path, sorted((r for p in fleet.values() for r in p.records), key=_time))
+    ports = tmp_path / "ports.csv"
+    ports.write_text("port,risk,reason\nwpi-11260,0.5,under watch\nDO SDQ,1.0,seizures\n")
+    out, table = tmp_path / "alerts.jsonl", tmp_path / "v.jsonl"
+    args = ["replay", str(path), "--out", str(out), "--voyages", str(table), "--no-progress"]
+    assert main([*args, "--port-risk", str(ports)]) == 0
+    voyages = {v["mmsi"]: v for v in map(json.loads, table.read_text().splitlines())}
+    plain, stopped = voyages[367300001], voyages[367300002]
+    assert plain["from"]["risk"] == 0.5
+    assert plain["to"]["risk"] == 1.0
+    assert plain["risk_score"] == 30  # no alert: 0.5 x 20 + 1.0 x 20
+    assert plain["explanation"] == (
+        "No alert during the voyage; raised by: departed wpi-11260, a listed port (under "
+        "watch): +10; arrived at DO SDQ, a listed port (seizures): +20."
+    )
+    assert stopped["risk_score"] == 75  # the stop (45), from (+10), to (+20)
+    assert stopped["explanation"].startswith(
+        "Highest alert: stop at sea scored 75 (45 before the listed ports); raised by: departed"
+    )
+    (stop,) = [
+        a for a in map(json.loads, out.read_text().splitlines()) if a["type"] == "stop_at_sea"
+    ]
+    assert stop["score"] == 75  # 45, on a voyage from Ponce (+10), bound for DOSDQ (+20)
+    assert "on a voyage from wpi-11260, a listed port (under watch)" in stop["explanation"]
+    assert "on a voyage bound for DO SDQ, a listed port (seizures)" in stop["explanation"]
+
+
+def test_a_bad_port_risk_file_stops_the_replay_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ports = tmp_path / "ports.csv"
+    ports.write_text("port,risk,reason\nthe docks,0.5,x\n")
+    code = main(["replay", str(tmp_path / "none.nmea"), "--port-risk", str(ports)])
+    assert code == 2
+    assert f"port risk file {ports}: line 2: 'the docks' is neither" in capsys.readouterr().err
+
+
+def test_a_worker_takes_its_port_risks_from_the_environment(tmp_path: Path) -> None:
+    ports = tmp_path / "ports.csv"
+    ports.write_text("port,risk,reason\nDO SDQ,0.5,seizures\n")
+    app = create_app(settings_from_env({"VIGILMAR_PORT_RISK": str(ports)}))
+    engine = app.vigilmar["engine"]  # type: ignore[attr-defined]
+    assert engine.port_risks.of_zone(SANTO_DOMINGO).risk == 0.5
+    ports.write_text("port,risk,reason\nDO SDQ,5,seizures\n")
+    with pytest.raises(PortRiskError, match=r"^VIGILMAR_PORT_RISK: port risk file .* line 2"):
+        create_app(settings_from_env({"VIGILMAR_PORT_RISK": str(ports)}))
