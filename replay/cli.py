@@ -355,7 +355,7 @@ class _Outputs:
 
     @staticmethod
     def of(args: argparse.Namespace, engine: Engine, sink: AlertWriter) -> _Outputs:
-        report = ReportingSink(sink) if args.report else None
+        report = ReportingSink(sink, voyages=Voyages.of(engine)) if args.report else None
         vessels = None
         if args.vessels:
             vessels = VesselRiskSink(report or sink, VesselRisk(engine.config.vessel_risk))

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from models.alerts import Alert
+from models.voyages import Voyages
 from replay.report.assets import SCRIPT, style_sheet
 from replay.report.data import (
     SEVERITIES,
@@ -46,6 +47,7 @@ from replay.report.map import ZoneLayer, render_map, symbol_defs
 from replay.report.page import alert_table, counts_table, header, legend
 from replay.report.timeline import render_timeline
 from replay.report.tracks import Track, TrackRecorder
+from replay.report.voyages import VoyageLine, voyage_lines, voyages_table
 from replay.runner import AlertWriter, ReplaySummary
 from zones.index import ZoneIndex
 
@@ -68,14 +70,23 @@ class ReportingSink:
     alerted. Feed ``tracks.observe`` with the decoded records (the runner's ``on_records``)
     and call ``save`` at the end."""
 
-    def __init__(self, inner: AlertWriter, tracks: TrackRecorder | None = None) -> None:
+    def __init__(
+        self,
+        inner: AlertWriter,
+        tracks: TrackRecorder | None = None,
+        voyages: Voyages | None = None,
+    ) -> None:
         self.inner = inner
         self.tracks = tracks if tracks is not None else TrackRecorder()
+        #: The voyages the alerts make (``models.voyages``), drawn and listed if given.
+        self.voyages = voyages
         self._latest: dict[str, dict[str, Any]] = {}
 
     def write(self, alerts: list[Alert]) -> None:
         self.inner.write(alerts)
         for alert in alerts:
+            if self.voyages is not None:
+                self.voyages.update(alert)
             self._latest[alert.alert_id] = alert.to_dict()
             rank = SEVERITY_RANK.get(alert.severity.value, 0)
             self.tracks.mark(alert.mmsi, rank)
@@ -96,7 +107,8 @@ class ReportingSink:
         self, path: str | os.PathLike[str], summary: ReplaySummary, zones: ZoneIndex | None
     ) -> None:
         """Write the report of what went through this sink (``write_report``)."""
-        write_report(path, self.alerts(), self.tracks, summary, zones)
+        voyages = self.voyages.records() if self.voyages is not None else None
+        write_report(path, self.alerts(), self.tracks, summary, zones, voyages)
 
 
 def write_report(
@@ -105,14 +117,16 @@ def write_report(
     tracks: TrackRecorder,
     summary: ReplaySummary,
     zones: ZoneIndex | None,
+    voyages: Sequence[Mapping[str, Any]] | None = None,
 ) -> None:
     """Write the HTML report of one replay to ``path``.
 
     ``alerts`` are alert JSON objects (``vigilmar.alert/1``), any number of messages per
     episode (the last one of each ``alert_id`` wins); ``tracks`` the recorder fed during the
-    replay; ``zones`` the zones the replay used (drawn for context), or ``None``.
+    replay; ``zones`` the zones the replay used (drawn for context), or ``None``; ``voyages``
+    the replay's ``vigilmar.voyage/1`` records (drawn port to port and listed), or ``None``.
     """
-    page = render_report(alerts, tracks, summary, zones)
+    page = render_report(alerts, tracks, summary, zones, voyages)
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write(page)
 
@@ -122,11 +136,13 @@ def render_report(
     tracks: TrackRecorder,
     summary: ReplaySummary,
     zones: ZoneIndex | None,
+    voyages: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
     """The report as one HTML document (see ``write_report``)."""
     rows = episodes(alerts)
     notes: list[str] = []
-    maps = _maps(rows, tracks, zones, notes)
+    lines = voyage_lines(voyages or (), zones)
+    maps = _maps(rows, tracks, zones, notes, lines)
     data_end = tracks.last_time
     if data_end is None:
         ends = [t for r in rows for t in (r.start, r.end) if t is not None]
@@ -152,7 +168,7 @@ def render_report(
         "<main>",
         header(summary, rows, tracks, _version()),
         '<h2 id="map">Map</h2>',
-        legend(rows, zones is not None and len(zones) > 0),
+        legend(rows, zones is not None and len(zones) > 0, bool(lines)),
         *(_note(text) for text in notes),
         maps,
         '<h2 id="timeline">Timeline</h2>',
@@ -162,6 +178,7 @@ def render_report(
         counts_table(rows, types),
         table_note,
         table,
+        *(() if voyages is None else ('<h2 id="voyages-h">Voyages</h2>', voyages_table(voyages))),
         _footer(zones),
         '<a id="back" class="back js-only" href="#table" hidden>↓ Back to the selected alert</a>',
         "</main>",
@@ -210,6 +227,7 @@ class _Layers:
     tracks: list[Track]
     labels: dict[int, str]
     zones: ZoneLayer | None
+    voyages: list[VoyageLine] = field(default_factory=list)
     land_failed: list[str] = field(default_factory=list)
 
     def draw(
@@ -226,13 +244,19 @@ class _Layers:
             max_markers=MAX_MARKERS,
             label=label,
             insets=insets,
+            voyages=self.voyages,
         )
 
 
 def _maps(
-    rows: Sequence[AlertRow], recorder: TrackRecorder, zones: ZoneIndex | None, notes: list[str]
+    rows: Sequence[AlertRow],
+    recorder: TrackRecorder,
+    zones: ZoneIndex | None,
+    notes: list[str],
+    voyages: list[VoyageLine],
 ) -> str:
-    """The overview map, with the detail maps of the places where alerts concentrate."""
+    """The overview map, with the detail maps of the places where alerts concentrate; the
+    voyages drawn on both."""
     placed = [r for r in rows if r.has_position]
     unplaced = len(rows) - len(placed)
     if unplaced:
@@ -246,7 +270,7 @@ def _maps(
     if len(tracks) == MAX_TRACKS and vessels > MAX_TRACKS:
         notes.append(f"Tracks are drawn for the {MAX_TRACKS} most severe of {vessels:,} vessels.")
     layer = ZoneLayer.from_index(zones) if zones is not None and len(zones) else None
-    layers = _Layers(placed, tracks, {r.mmsi: r.vessel for r in rows}, layer)
+    layers = _Layers(placed, tracks, {r.mmsi: r.vessel for r in rows}, layer, voyages)
     lon = np.array([r.lon for r in placed], dtype=np.float64)
     lat = np.array([r.lat for r in placed], dtype=np.float64)
     overview = fit_view(lon, lat, OVERVIEW_WIDTH, min_span=0.5, max_aspect=0.62)

@@ -58,6 +58,8 @@ fill-rule:evenodd;stroke-linejoin:round}
 stroke-dasharray:3 3}.trk.hl .run{stroke:#0b1a2b;stroke-width:2.4;stroke-opacity:.95}
 .trk.hl .gap{stroke:#0b1a2b;stroke-opacity:.9}
 .dg{fill:none;stroke:#0b1a2b;stroke-width:1.2;stroke-dasharray:5 3;stroke-opacity:.8}
+.voy{fill:none;stroke-width:2.2;stroke-opacity:.55;stroke-linecap:round}
+.voy:hover{stroke-opacity:.95;stroke-width:3}
 .mk use{stroke:#1d2733;stroke-width:.9;cursor:pointer}.mk:hover use{stroke-width:2}
 .mk.sel use{stroke:#000;stroke-width:2.6}
 .inset rect{fill:none;stroke:#1d2733;stroke-width:1.2;stroke-dasharray:4 2}
@@ -84,6 +86,11 @@ border-bottom:2px solid var(--line);font-size:12px;white-space:nowrap}
 border:1px solid var(--line);border-radius:3px;padding:0 3px;color:var(--muted)}
 #alerts tbody tr:hover{background:#f3f7fb}.js #alerts tbody tr{cursor:pointer}
 #alerts tbody tr.sel,#alerts tbody tr:target{background:#fff1c9}
+#voyages{width:100%}#voyages th{background:#eef2f6;text-align:left;padding:6px;font-size:12px;
+border-bottom:2px solid var(--line);white-space:nowrap}
+#voyages td{padding:4px 6px;border-bottom:1px solid #e8edf2;vertical-align:top}
+#voyages td.num{text-align:right}#voyages .score{display:inline-block;border-radius:3px;
+padding:0 6px;font-size:12px;font-weight:600;color:#fff}
 .sev{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600;
 color:#1d2733}.sev.s-critical,.sev.s-high{color:#fff}
 .filters{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;margin:8px 0}

@@ -23,6 +23,7 @@ import shapely
 from replay.report.data import AlertRow, esc, fmt_lat, fmt_lon, fmt_time
 from replay.report.geo import MapView, nice_step
 from replay.report.tracks import Track
+from replay.report.voyages import VoyageLine, voyage_paths
 from zones.index import ZoneIndex
 
 __all__ = ["MARKER_SHAPES", "ZoneLayer", "render_map", "symbol_defs"]
@@ -107,6 +108,7 @@ def render_map(
     max_markers: int,
     label: str,
     insets: Sequence[MapView] = (),
+    voyages: Sequence[VoyageLine] = (),
 ) -> tuple[str, int]:
     """One map as an ``<svg>`` element, and how many alerts in view were left undrawn.
     ``insets`` are the detail maps' views, outlined and numbered (linking to ``#region-N``)."""
@@ -134,6 +136,8 @@ def render_map(
     if zones is not None:
         parts.append(_zones(view, zones))
     parts.append(_graticule_lines(view))
+    if voyages:
+        parts.append(voyage_paths(view, voyages))
     parts.append(_tracks(view, tracks, labels))
     parts.append(_dark_gaps(view, shown))
     parts.append(_markers(view, shown))

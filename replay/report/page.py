@@ -107,7 +107,7 @@ def _swatch_svg(shape: str, css: str, size: int = 14) -> str:
     )
 
 
-def legend(rows: Sequence[AlertRow], with_zones: bool) -> str:
+def legend(rows: Sequence[AlertRow], with_zones: bool, with_voyages: bool = False) -> str:
     """Severity colours, the marker shape of each type present, and the line styles."""
     if not rows:
         return ""
@@ -136,6 +136,12 @@ def legend(rows: Sequence[AlertRow], with_zones: bool) -> str:
             '<span><svg width="26" height="8" aria-hidden="true"><path d="M1 4H25" '
             'stroke="#0b1a2b" stroke-width="1.4" stroke-dasharray="5 3"/></svg>'
             "dark: went silent → reappeared</span>"
+        )
+    if with_voyages:
+        parts.append(
+            '<span><svg width="26" height="8" aria-hidden="true"><path d="M1 4H25" '
+            'stroke="#2f4b6e" stroke-width="2.2" stroke-opacity=".55"/></svg>'
+            "voyage, port to port (colour: its risk)</span>"
         )
     if with_zones:
         parts.append(

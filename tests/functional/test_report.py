@@ -31,6 +31,7 @@ from models.config import Config
 from models.decode import DecodeStats
 from models.engine import Engine
 from models.records import Decoded, PositionReport, StaticReport
+from replay.cli import main
 from replay.readers import Reader
 from replay.report import (
     MAX_TABLE_ROWS,
@@ -42,6 +43,8 @@ from replay.report import (
 from replay.runner import ReplayRunner, ReplaySummary
 from replay.sinks import JsonLinesSink
 from tests.factories import HOUR, T0, position, voyage
+from tests.nmea_tracks import reports_as_nmea
+from tests.voyage_scenes import passage
 from zones.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -572,4 +575,33 @@ def test_demo_report_reads_without_javascript(demo: Demo, browser: Chromium) -> 
     hidden = "getComputedStyle(document.querySelector('.filters')).display"
     assert browser.evaluate(session, hidden) == "none"  # the filters need the script
     assert _count(browser, session, "svg.map a.mk title") > 0  # native tooltips instead
+    assert browser.problems() == []
+
+
+@pytest.mark.integration
+def test_voyages_are_drawn_port_to_port_and_listed(browser: Chromium, tmp_path: Path) -> None:
+    """Three ships Ponce -> Santo Domingo, one stopping at sea: three voyage lines on the map,
+    coloured by risk, with tooltips, and the voyages table, riskiest first."""
+    fleet = [passage(367300001 + n, T0 + n * 1800, stop_at_sea=n == 1) for n in range(3)]
+    path = tmp_path / "fleet.nmea"
+    records = sorted((r for p in fleet for r in p.records), key=lambda r: r.timestamp or 0.0)
+    reports_as_nmea(path, records)
+    report, out = tmp_path / "fleet.html", tmp_path / "alerts.jsonl"
+    assert main(["replay", str(path), "--out", str(out), "--report", str(report)]) == 0
+    session = browser.open(report.as_uri(), 1400, 1000)
+    assert browser.evaluate(session, "document.documentElement.dataset.ready") == "1"
+    assert _count(browser, session, "svg#map-overview path.voy") == 3
+    titles = browser.evaluate(
+        session,
+        "Array.from(document.querySelectorAll('svg#map-overview path.voy title'))"
+        ".map(function(t){return t.textContent;})",
+    )
+    assert all("Playa De Ponce (PR) → Santo Domingo (DO)" in title for title in titles), titles
+    rows = browser.evaluate(
+        session,
+        "Array.from(document.querySelectorAll('#voyages tbody tr'))"
+        ".map(function(r){return r.cells[0].textContent + '|' + r.cells[9].textContent;})",
+    )
+    assert rows[0] == "TEST VESSEL (367300002)|45"  # the one that stopped at sea, first
+    assert len(rows) == 3
     assert browser.problems() == []
