@@ -111,7 +111,7 @@ class PortCall(Untimed[PortCallState | None]):
             return _going_on(state), []
         closed = self._finding(state, mmsi, Status.CLOSED)
         assert closed.end is not None
-        return _departed(state, closed.end, fix.t), [closed]
+        return _departed(state, closed.end), [closed]
 
     def _inside(
         self, state: PortCallState | None, harbour: Zone, fix: Fix, mmsi: int
@@ -122,7 +122,7 @@ class PortCall(Untimed[PortCallState | None]):
                 closed = self._finding(state, mmsi, Status.CLOSED)
                 findings.append(closed)
                 assert closed.end is not None
-                state = _departed(state, closed.end, fix.t)
+                state = _departed(state, closed.end)
             ref = zone_ref(harbour)
             state = PortCallState() if state is None else _going_on(state) or PortCallState()
             state.zone_id, state.zone_name, state.zone_kind = ref.id, ref.name, ref.kind
@@ -214,14 +214,15 @@ class PortCall(Untimed[PortCallState | None]):
         }
 
 
-def _departed(state: PortCallState, departed: float, now: float) -> PortCallState:
-    """A new voyage from the call ``state`` holds, departed at ``departed``: the lanes sampled at
-    once (``now``), the destination kept."""
+def _departed(state: PortCallState, departed: float) -> PortCallState:
+    """A new voyage from the call ``state`` holds, departed at ``departed``: the lanes first
+    sampled ``CORRIDOR_SAMPLE_S`` after it (a shift between two harbour zones is never
+    sampled), the destination kept."""
     return PortCallState(
         departed=departed,
         from_id=state.zone_id,
         sailed_km=state.sailed_km,  # since the first fix out (the call closes later)
-        corridor_t=now - CORRIDOR_SAMPLE_S,
+        corridor_t=departed,
         destination=state.destination,
     )
 
