@@ -33,6 +33,7 @@ class AlertType(StrEnum):
     DESTINATION_CHANGE = "destination_change"
     STOP_AT_SEA = "stop_at_sea"
     DRIFT = "drift"
+    ROUTE_DEVIATION = "route_deviation"
 
 
 class Status(StrEnum):

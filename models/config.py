@@ -319,6 +319,40 @@ class StopAtSeaConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteDeviationConfig:
+    """A merchant vessel far from every shipping lane and from its own route (its last port to
+    its declared destination) for hours (``models.detectors.route_deviation``)."""
+
+    first_ship_type: int = 70
+    last_ship_type: int = 89
+    #: Farther than this from both the lanes and the route ...
+    max_offset_nm: float = 30.0
+    #: ... for at least this long.
+    min_hours: float = 2.0
+    #: How often (event time) a vessel at sea is placed against lanes and route.
+    sample_minutes: float = 10.0
+    #: Samples further apart end the episode unraised.
+    max_gap_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "route_deviation",
+            first_ship_type=_Rule(int, minimum=0, maximum=255),
+            last_ship_type=_Rule(int, minimum=0, maximum=255),
+            max_offset_nm=_POSITIVE,
+            min_hours=_POSITIVE,
+            sample_minutes=_POSITIVE,
+            max_gap_hours=_POSITIVE,
+        )
+        if self.first_ship_type > self.last_ship_type:
+            raise ConfigError(
+                f"route_deviation.first_ship_type ({self.first_ship_type}) must not exceed "
+                f"route_deviation.last_ship_type ({self.last_ship_type})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class DriftConfig:
     """Drifting, after the Danish Maritime Authority's AisAbnormal: a vessel moving at 1-5 kn
     whose heading and course over ground differ by 45 degrees or more, for 10 minutes and
@@ -631,6 +665,7 @@ class ScoringConfig:
             "destination_change": 20.0,
             "stop_at_sea": 45.0,
             "drift": 30.0,
+            "route_deviation": 40.0,
         }
     )
     magnitude_weight: float = 30.0  # most a behaviour's size can add
@@ -701,6 +736,7 @@ class Config:
     port_call: PortCallConfig = field(default_factory=PortCallConfig)
     stop_at_sea: StopAtSeaConfig = field(default_factory=StopAtSeaConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    route_deviation: RouteDeviationConfig = field(default_factory=RouteDeviationConfig)
     voyages: VoyageConfig = field(default_factory=VoyageConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     identity_conflict: IdentityConflictConfig = field(default_factory=IdentityConflictConfig)

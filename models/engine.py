@@ -40,6 +40,7 @@ from models.detectors.identity import Identity
 from models.detectors.loitering import Loitering
 from models.detectors.port_call import PortCall
 from models.detectors.position_jump import PositionJump
+from models.detectors.route_deviation import RouteDeviation
 from models.detectors.station_motion import StationMotion
 from models.detectors.stop_at_sea import StopAtSea
 from models.detectors.zone_transit import ZoneTransit
@@ -55,6 +56,7 @@ from zones.harbours import HarbourApproaches
 from zones.index import ZoneIndex
 from zones.model import Zone, ZoneKind
 from zones.nearest import NearestZones
+from zones.places import PortPlaces
 
 FlagLookup = Callable[[int], str | None]
 
@@ -72,6 +74,7 @@ DETECTOR_NAMES = (
     DestinationChange.name,
     StopAtSea.name,
     Drift.name,
+    RouteDeviation.name,
     StationMotion.name,
     Distress.name,
 )
@@ -116,6 +119,7 @@ class Engine:
                 corridors,
             ),
             Drift(self.config.drift),
+            RouteDeviation(self.config.route_deviation, corridors, PortPlaces(self.zones.zones)),
         )
         motion = StationMotion(self.config.stations, self.config.position_jump)
         distress = Distress(self.config.distress)

@@ -56,11 +56,13 @@ def passage(
     stop_at_sea: bool = False,
     destinations: tuple[str, ...] = ("DOSDQ",),
     arrive: bool = True,
+    via: tuple[float, float] | None = None,
 ) -> Passage:
     """A cargo ship moored 2 h in Ponce, then 12 kn to Santo Domingo (stopping 40 min at sea
-    half way if asked), moored 1 h there; each destination declared in turn (the first in
-    Ponce, the others at sea, two hours apart)."""
-    here, target = centre(PONCE), centre(SANTO_DOMINGO)
+    half way if asked, by way of ``via`` if given), moored 1 h there; each destination declared
+    in turn (the first in Ponce, the others at sea, two hours apart)."""
+    here, port = centre(PONCE), centre(SANTO_DOMINGO)
+    target = via or port
     records: list[Record] = [replace(static(mmsi, start - 60), destination=destinations[0])]
     t = start
     for step in range(40):  # moored, its static data sent every half hour (as AIS does)
@@ -77,9 +79,11 @@ def passage(
             departure = t
         if departure is not None and previous is not None and t > departure:
             sailed += distance_km(*previous, *here)  # from the first fix out
-        if departure is not None and set(inside) & set(harbours_at(*target)):
+        if departure is not None and set(inside) & set(harbours_at(*port)):
             arrival = t
             break
+        if target != port and distance_km(*here, *target) < 2.0:
+            target = port
         records.append(position(mmsi, t, *here, speed=speed, course=bearing(here, target)))
         previous = here
         here = move(*here, bearing(here, target), speed * KM_PER_NM / 60)

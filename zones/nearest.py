@@ -50,9 +50,20 @@ class NearestZones:
         self._polygons: tuple[Zone, ...] = ()
         self._polygon_tree = shapely.STRtree([])
         self._reach_deg = 0.0
+        self._covered = (0.0, 0.0, 0.0, 0.0)
 
     def __bool__(self) -> bool:
         return self.km > 0 and bool(self._zones)
+
+    def covers(self, lat: float, lon: float) -> bool:
+        """Whether (lat, lon) lies in the box round all the zones, ``km`` beyond it: where an
+        answer of None means "none that near" rather than "no zones of this kind here"."""
+        if not self._zones:
+            return False
+        if not self._ready:
+            self._build()
+        west, south, east, north = self._covered
+        return south <= lat <= north and west <= lon <= east
 
     def _build(self) -> None:
         circles = [(i, z) for i, z in enumerate(self._zones) if isinstance(z, CircleZone)]
@@ -66,6 +77,16 @@ class NearestZones:
         self._reach_deg = (self.km + largest) / _KM_PER_DEGREE
         self._polygons = tuple(z for z in self._zones if not isinstance(z, CircleZone))
         self._polygon_tree = shapely.STRtree([z.geometry for z in self._polygons])
+        boxes = [shapely.bounds(z.geometry) for z in self._polygons]
+        boxes += [(*z.centres.min(axis=0), *z.centres.max(axis=0)) for _, z in circles]
+        margin = (self.km + largest) / _KM_PER_DEGREE
+        box = np.array(boxes).reshape(-1, 4)
+        self._covered = (
+            float(box[:, 0].min()) - margin,
+            float(box[:, 1].min()) - margin,
+            float(box[:, 2].max()) + margin,
+            float(box[:, 3].max()) + margin,
+        )
         self._ready = True
 
     def nearest(self, lat: float, lon: float) -> tuple[Zone, float] | None:

@@ -47,6 +47,7 @@ TYPE_ORDER = (
     "loitering",
     "encounter",
     "stop_at_sea",
+    "route_deviation",
     "drift",
     "zone_entry",
     "zone_exit",
@@ -71,6 +72,7 @@ TYPE_LABELS = {
     "destination_change": "Destination change",
     "stop_at_sea": "Stop at sea",
     "drift": "Drift",
+    "route_deviation": "Route deviation",
 }
 
 

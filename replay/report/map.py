@@ -47,6 +47,7 @@ MARKER_SHAPES = {
     "destination_change": "M-5.5-1.5H1.5V-5L5.5 0 1.5 5V1.5H-5.5Z",
     "stop_at_sea": "M-4.4-5H-1.2V5H-4.4ZM1.2-5H4.4V5H1.2Z",
     "drift": "M-5.5 1.5Q-2.8-3.5 0 1.5T5.5 1.5V4Q2.8-1 0 4T-5.5 4Z",
+    "route_deviation": "M-5.5 4L-1.5-4 1.5 1 5.5-5 5.5-1.5 1.5 5-1.5 0-3 4Z",
 }
 _ZONE_KINDS = (
     "port",

@@ -5,6 +5,7 @@ and episode the replay gives."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -32,8 +33,8 @@ from zones import load_catalogue
 
 pytestmark = pytest.mark.integration
 
-#: Three cargo ships, one per report partition but one (311000003: 0, 311000005: 1, 311000001: 2).
-VOYAGERS = (311000003, 311000005, 311000001)
+#: Four cargo ships, one per report partition.
+VOYAGERS = (311000003, 311000005, 311000001, 311000002)
 
 #: Pairs covering every two of the four report partitions (Kafka's default partitioner of the
 #: MMSI as ASCII): whatever the split between two workers, some pair spans both.
@@ -212,19 +213,28 @@ def test_stops_at_sea_and_drifts_in_the_stream_are_the_replay_s(
 
 
 def test_voyages_in_the_stream_are_the_replay_s(stack: Stack, tmp_path: Path) -> None:
-    fleet = [passage(m, T0 + n * 1800, stop_at_sea=n == 1) for n, m in enumerate(VOYAGERS)]
+    """Four cargo ships Ponce -> Santo Domingo, one per report partition: one stops at sea,
+    one sails 80 nm south of its route and the lanes (a route deviation)."""
+    fleet = [
+        passage(mmsi, T0 + n * 1800, stop_at_sea=n == 1, via=(17.0, -68.0) if n == 3 else None)
+        for n, mmsi in enumerate(VOYAGERS)
+    ]
     path = tmp_path / "fleet.nmea"
     reports_as_nmea(path, by_time(*(p.records for p in fleet)))
     config = load_config(Path(stack.env["VIGILMAR_CONFIG"]))
     engine = Engine(config, load_catalogue())
-    voyages = VoyageSink(JsonLinesSink(io.StringIO()), Voyages.of(engine))
+    out = io.StringIO()
+    voyages = VoyageSink(JsonLinesSink(out), Voyages.of(engine))
     ReplayRunner(engine, voyages).run(iter(Reader([path])))
+    alerts = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {a["type"] for a in alerts} == {"port_call", "stop_at_sea", "route_deviation"}
     expected = {v["voyage_id"]: v for v in voyages.voyages.records()}
     assert sorted(v["mmsi"] for v in expected.values()) == sorted(VOYAGERS)
     assert {v["to"]["id"] for v in expected.values()} <= {SANTO_DOMINGO, "gfw-dom-santo-domingo"}
     worker = stack.worker()
     worker.wait_ready()
     stack.feed(path)
+    assert keys(stream_alerts(stack, keys(alerts))) == keys(alerts)
     deadline, streamed = time.monotonic() + 120, {}
     while time.monotonic() < deadline:
         streamed = stack.latest(stack.settings.topics.voyages, settle=6.0, timeout=60)

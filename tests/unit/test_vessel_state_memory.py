@@ -69,7 +69,7 @@ def test_blank_states_stay_out_of_the_snapshot_and_come_back_blank() -> None:
 
 
 #: Detectors added after blank states: snapshots from before them lack them (restored blank).
-_NEWER = frozenset({"stop_at_sea", "drift"})
+_NEWER = frozenset({"stop_at_sea", "drift", "route_deviation"})
 
 
 def _with_every_detector(data: dict, engine: Engine) -> dict:
