@@ -50,7 +50,7 @@ class NearestZones:
         self._polygons: tuple[Zone, ...] = ()
         self._polygon_tree = shapely.STRtree([])
         self._reach_deg = 0.0
-        self._covered = (0.0, 0.0, 0.0, 0.0)
+        self._covered: tuple[float, float, float, float] | None = None
 
     def __bool__(self) -> bool:
         return self.km > 0 and bool(self._zones)
@@ -60,10 +60,28 @@ class NearestZones:
         answer of None means "none that near" rather than "no zones of this kind here"."""
         if not self._zones:
             return False
-        if not self._ready:
-            self._build()
+        if self._covered is None:
+            self._covered = self._box()
         west, south, east, north = self._covered
         return south <= lat <= north and west <= lon <= east
+
+    def _box(self) -> tuple[float, float, float, float]:
+        """The box round every zone, ``km`` (and the largest circle's radius) beyond it."""
+        if not self._ready:
+            self._build()
+        boxes = [shapely.bounds(np.array([z.geometry for z in self._polygons])).reshape(-1, 4)]
+        circles = [z for z in self._zones if isinstance(z, CircleZone)]
+        if circles:
+            centres = np.concatenate([z.centres for z in circles])
+            boxes.append(np.hstack([centres, centres]))
+        box = np.concatenate(boxes)
+        margin = self._reach_deg
+        return (
+            float(box[:, 0].min()) - margin,
+            float(box[:, 1].min()) - margin,
+            float(box[:, 2].max()) + margin,
+            float(box[:, 3].max()) + margin,
+        )
 
     def _build(self) -> None:
         circles = [(i, z) for i, z in enumerate(self._zones) if isinstance(z, CircleZone)]
@@ -77,16 +95,6 @@ class NearestZones:
         self._reach_deg = (self.km + largest) / _KM_PER_DEGREE
         self._polygons = tuple(z for z in self._zones if not isinstance(z, CircleZone))
         self._polygon_tree = shapely.STRtree([z.geometry for z in self._polygons])
-        boxes = [shapely.bounds(z.geometry) for z in self._polygons]
-        boxes += [(*z.centres.min(axis=0), *z.centres.max(axis=0)) for _, z in circles]
-        margin = (self.km + largest) / _KM_PER_DEGREE
-        box = np.array(boxes).reshape(-1, 4)
-        self._covered = (
-            float(box[:, 0].min()) - margin,
-            float(box[:, 1].min()) - margin,
-            float(box[:, 2].max()) + margin,
-            float(box[:, 3].max()) + margin,
-        )
         self._ready = True
 
     def nearest(self, lat: float, lon: float) -> tuple[Zone, float] | None:

@@ -28,6 +28,8 @@ from models.detectors.base import Approaches, Kind, Observation, Untimed, harbou
 from models.detectors.destination_change import normalised
 from models.geo import KM_PER_NM, SECONDS_PER_HOUR, off_route_km
 from models.records import Fix
+from zones.circles import CircleZone
+from zones.model import Zone
 
 
 class Corridors(Approaches, Protocol):
@@ -103,7 +105,7 @@ class RouteDeviation(Untimed[RouteState | None]):
         if harbour is not None:
             findings = self._close(state, obs.mmsi, fix) if state is not None else []
             state = state if state is not None else RouteState()
-            state.port_lat, state.port_lon = self._centre(harbour.id, harbour.geometry)
+            state.port_lat, state.port_lon = self._centre(harbour)
             state.sample_t = fix.t
             return state, findings
         if state is None or state.port_lat is None or fix.t - state.sample_t < self._sample:
@@ -122,11 +124,18 @@ class RouteDeviation(Untimed[RouteState | None]):
         state.destination = destination
         return state
 
-    def _centre(self, zone_id: str, geometry: Any) -> tuple[float, float]:
-        centre = self._centres.get(zone_id)
+    def _centre(self, zone: Zone) -> tuple[float, float]:
+        """(lat, lon) of a harbour's centre: its first centre for a circle zone (drawing its
+        polygon would cost more), its centroid otherwise; cached."""
+        centre = self._centres.get(zone.id)
         if centre is None:
-            point = geometry.centroid
-            centre = self._centres[zone_id] = (point.y, point.x)
+            if isinstance(zone, CircleZone):
+                lon, lat = zone.centres[0]
+                centre = (float(lat), float(lon))
+            else:
+                point = zone.geometry.centroid
+                centre = (point.y, point.x)
+            self._centres[zone.id] = centre
         return centre
 
     def _sampled(self, state: RouteState, mmsi: int, fix: Fix) -> list[Finding]:
@@ -134,9 +143,10 @@ class RouteDeviation(Untimed[RouteState | None]):
         assert self.corridors is not None
         assert self.places is not None
         assert state.port_lat is not None
-        target = self.places.place_of(state.destination)
         far = None
-        if target is not None and self.corridors.covers(fix.lat, fix.lon):
+        covered = self.corridors.covers(fix.lat, fix.lon)
+        target = self.places.place_of(state.destination) if covered else None
+        if target is not None:
             route = off_route_km(fix.lat, fix.lon, (state.port_lat, state.port_lon), target)
             lane = self.corridors.nearest(fix.lat, fix.lon)
             lane_km = None if lane is None else lane[1]
