@@ -47,6 +47,7 @@ class FailureReason(StrEnum):
     BAD_VALUE = "bad_value"  # a field out of its range (MMSI, lat/lon, speed, type, ...)
     TRUNCATED_INPUT = "truncated_input"  # an input that could not be read to its end
     TRACK_ERROR = "track_error"  # tracking raised on a batch of reports (streams: dead-lettered)
+    BAD_LIST = "bad_list"  # a partner's list on the lists topic that cannot be used
 
 
 #: Receive times outside this window are not data (``bad_time``): 1990-01-01 ... 2100-01-01 UTC.

@@ -10,8 +10,9 @@ The lists are not a faust agent: an agent's consumer group would give each worke
 partitions, and every worker needs every list. Each worker reads the topic without a group,
 from the earliest offset, and keeps the latest message per key (``apply_list``), so the result
 does not depend on compaction (which Tansu, the test broker, ignores). A list that cannot be
-used is counted (``SharingStage.list_updates``), logged and dead-lettered with its name and
-offset; the list's previous version stays.
+used is counted (``SharingStage.list_updates``), logged and dead-lettered as every failure is
+(``failure_to_dict``: reason ``bad_list``, the topic and offset as its source, the start of the
+message as ``raw``); the list's previous version stays.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from models.lists import ListError, check_list_name
+from models.records import Failure, FailureReason
+from models.serialise import failure_to_dict
 from streams.kafka import client_options
 from streams.kafka_check import KafkaUnavailable, bootstrap_problem
 from streams.settings import Settings
@@ -35,6 +38,8 @@ log = logging.getLogger("vigilmar.worker")
 
 #: Seconds between two attempts to start reading the lists topic while the broker is away.
 RETRY_SECONDS = 2.0
+#: Bytes of a refused list kept in its dead letter (a list may be megabytes).
+MAX_RAW = 2000
 
 #: Sends one dead-letter message (key, value).
 DeadLetter = Callable[[bytes, bytes], Awaitable[Any]]
@@ -104,8 +109,9 @@ class ListsReader:
             outcome = self.stage.apply_list(name, value)
         except ListError as err:
             log.warning("%s: %s; the list's previous version stays", where, err)
-            failure = {"reason": "bad_list", "source": where, "detail": str(err)}
-            await self.dead_letter(key or b"", json.dumps(failure).encode())
+            raw = (value or b"")[:MAX_RAW].decode("utf-8", "replace")
+            failure = Failure(FailureReason.BAD_LIST, raw, source=where, detail=str(err))
+            await self.dead_letter(key or b"", json.dumps(failure_to_dict(failure)).encode())
             return None
         log.info("%s: list %s %s", where, name, outcome)
         return outcome
