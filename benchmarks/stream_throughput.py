@@ -53,6 +53,7 @@ from aiokafka.partitioner import murmur2
 
 from benchmarks.replay_throughput import build_input
 from benchmarks.stream_harness import Record, Sample, Stack, follow, scrape, totals
+from models.config import Config
 from models.decode import Decoder
 from models.nmea import LineClock
 from models.records import InputLine, Outcome, PositionReport, StaticReport
@@ -99,13 +100,15 @@ def build_records(limit: int) -> list[Record]:
 
 def expected_totals(records: list[Record]) -> tuple[int, int]:
     """Where ``vigilmar_messages_total`` will end for decode (messages + ignored lines) and
-    track (position and static reports), by the decoder the worker uses."""
-    decoder, out = Decoder(), list[Outcome]()
+    track (position and static reports), by the decoder the worker uses (its configuration's:
+    copies of a payload heard by several receivers are counted as duplicates, not tracked)."""
+    decoder, out = Decoder.for_tracking(Config().tracking), list[Outcome]()
     for offset, (key, line, when) in enumerate(records):
         decoder.feed(InputLine(line.decode(), key, offset, when), out)
     stats = decoder.stats
     tracked = sum(isinstance(o, PositionReport | StaticReport) for o in out)
-    return stats.decoded_total + stats.failed_total + sum(stats.ignored.values()), tracked
+    decoded = stats.decoded_total + stats.failed_total + sum(stats.ignored.values())
+    return decoded + stats.duplicates, tracked
 
 
 def crossing(samples: list[Sample], column: int, level: float) -> float:
