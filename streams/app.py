@@ -28,14 +28,13 @@ from functools import partial
 from typing import Any
 
 import faust
-from aiokafka.partitioner import DefaultPartitioner
 
 from metrics.telemetry import Telemetry
 from models.config import Config, load_config
 from models.engine import Engine
 from models.port_risk import PortRiskError, load_port_risks
 from streams.agents import WorkerAgents
-from streams.kafka import client_options
+from streams.kafka import client_options, partition_of
 from streams.lists_agent import ListsReader
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
@@ -127,15 +126,6 @@ def create_app(
         "telemetry": telemetry,
     }
     return app
-
-
-def partition_of(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default partitioner (murmur2, as faust's producer) gives ``key``."""
-    every = list(range(partitions))
-    return int(_PARTITIONER(key, every, every))
-
-
-_PARTITIONER = DefaultPartitioner()
 
 
 def _config(settings: Settings, config: Config | None) -> Config:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner
 
 from streams.kafka_check import KafkaUnavailable, bootstrap_problem, tls_problem
 from streams.settings import Security, Settings
@@ -122,3 +123,12 @@ async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
             await writer.wait_closed()
         return True
     return False
+
+
+_PARTITIONER = DefaultPartitioner()
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2, as faust's producer) gives ``key``."""
+    every = list(range(partitions))
+    return int(_PARTITIONER(key, every, every))

@@ -27,8 +27,10 @@ from models.alerts import Alert
 from models.records import Decoded, Failure
 from models.serialise import failure_to_dict, record_to_wire
 from streams.encounter_stages import watermark_broadcast
+from streams.kafka import partition_of
 from streams.sharing_stage import SharingStage
 from streams.stages import RawProgress
+from streams.wire import MAX_PACK, pack
 
 log = logging.getLogger("vigilmar.worker")
 
@@ -155,10 +157,18 @@ class Outbox:
         return True
 
     async def reports(self, reports: Iterable[Decoded]) -> None:
-        """Decoded reports, keyed by MMSI."""
-        topic = self.topics.reports
+        """Decoded reports, packed (``streams.wire``): one record per reports partition their
+        MMSIs hash to, in the order decoded."""
+        topic, partitions = self.topics.reports, self.partitions
+        by_partition: dict[int, list[dict[str, Any]]] = {}
         for report in reports:
-            await self._send(topic, str(report.mmsi).encode(), dumps(record_to_wire(report)))
+            partition = partition_of(str(report.mmsi).encode(), partitions)
+            by_partition.setdefault(partition, []).append(record_to_wire(report))
+        for partition in sorted(by_partition):
+            documents = by_partition[partition]
+            for start in range(0, len(documents), MAX_PACK):
+                value = dumps(pack(documents[start : start + MAX_PACK]))
+                await self._send(topic, b"pack", value, partition)
 
     async def announcements(self, announcements: Iterable[dict[str, Any]]) -> None:
         """Coverage announcements (``streams.coverage_stages``) to every reports partition:

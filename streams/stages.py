@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from models.track import VesselState
 from models.watermark import Watermark
 from streams.coverage_stages import CoverageListener, is_announcement
 from streams.encounter_stages import hold_alerts, route
-from streams.wire import report_from_wire
+from streams.wire import is_pack, report_from_wire, unpacked
 
 log = logging.getLogger("vigilmar.worker")
 
@@ -203,7 +203,7 @@ class TrackStage:
         records: list[Decoded] = []
         failures: list[Failure] = []
         partitions = self._partitions
-        for partition, document in documents:
+        for partition, document in unpack(documents, failures):
             if isinstance(document, dict) and "raw" in document:
                 self._progress(partition, document, failures)
                 continue
@@ -358,9 +358,27 @@ class TrackStage:
         return step.extend(self.advance_idle(idle_seconds))
 
 
+def unpack(
+    documents: Iterable[tuple[int, Any]], failures: list[Failure]
+) -> Iterator[tuple[int, Any]]:
+    """Each ``(partition, value)`` of a batch, packs opened into their reports in order; a pack
+    that cannot be read is a failure (``streams.wire``)."""
+    for partition, document in documents:
+        if not is_pack(document):
+            yield partition, document
+            continue
+        try:
+            reports = unpacked(document)
+        except FieldError as err:
+            failures.append(Failure(err.reason, raw=_shown(document), detail=str(err)))
+            continue
+        for report in reports:
+            yield partition, report
+
+
 def has_reports(documents: Iterable[tuple[int, Any]]) -> bool:
     """Whether a batch of ``ais.reports`` values held input: progress words alone are not."""
-    return any(_is_report(d) for _, d in documents)
+    return any(is_pack(d) or _is_report(d) for _, d in documents)
 
 
 def _shown(document: Any) -> str:

@@ -1,4 +1,12 @@
-"""Reports read back from ``ais.reports``, checked as strictly as any other input.
+"""Reports on ``ais.reports``: packed by the decode agent, read back and checked as strictly as
+any other input.
+
+**Packs.** The decode agent sends a batch's reports as one record per reports partition (key
+``pack``, the partition the reports' MMSIs hash to, as Kafka's default partitioner would put
+them one by one): ``{"pack": 1, "reports": [report, ...]}``, at most ``MAX_PACK`` reports, in
+the order decoded — Kafka records cost far more than their bytes (issue 14). A single report
+as its own record (another producer's, a hand-typed line) is read as before. ``unpacked``
+gives the reports of a pack; a pack of another version or shape is ``malformed``.
 
 Anything may be written to a Kafka topic: another producer, an older worker, a hand-typed
 ``kafka-console-producer`` line. ``models.serialise.record_from_wire`` only reshapes a
@@ -15,9 +23,35 @@ from models.normalise import FieldError, imo, message_type, mmsi, number, whole
 from models.records import PLAUSIBLE, Decoded, FailureReason
 from models.serialise import record_from_wire
 
+PACK_VERSION = 1
+#: Reports in one packed record, at most (about 250 bytes each: well under a broker's 1 MB).
+MAX_PACK = 1000
+
 _NUMBERS = ("lat", "lon", "speed", "course")
 _WHOLE = ("heading", "status", "ship_type")
 _TEXT = ("name", "callsign", "destination", "source", "part")
+
+
+def pack(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One packed record of reports (``record_to_wire`` documents)."""
+    return {"pack": PACK_VERSION, "reports": documents}
+
+
+def is_pack(document: Any) -> bool:
+    return isinstance(document, dict) and "pack" in document
+
+
+def unpacked(document: dict[str, Any]) -> list[Any]:
+    """The reports of a pack. Raises ``FieldError`` (``malformed``) for another version or
+    shape."""
+    version, reports = document.get("pack"), document.get("reports")
+    if version != PACK_VERSION or not isinstance(reports, list):
+        raise FieldError(
+            FailureReason.MALFORMED,
+            f"a pack of version {version!r} with {type(reports).__name__} reports; this worker "
+            f"reads version {PACK_VERSION} with a list",
+        )
+    return reports
 
 
 def report_from_wire(document: Any) -> Decoded:

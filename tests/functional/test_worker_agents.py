@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,10 +21,12 @@ from models.engine import Engine
 from models.serialise import record_to_wire
 from streams.agents import WorkerAgents
 from streams.encounter_stages import CellAgentStage
+from streams.kafka import partition_of
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
 from streams.worker_state import WorkerStages
 from tests.factories import HOUR, T0, of_type, run, voyage
+from tests.nmea_tracks import reports_as_nmea
 from tests.property.test_order_and_isolation import CONFIG, ZONES, scenario
 from zones.index import ZoneIndex
 
@@ -264,3 +267,52 @@ def test_an_alert_goes_out_once_and_once_to_each_vessel_it_concerns() -> None:
         str(meeting.other_mmsi).encode(),
     ]
     assert {value["alert_id"] for _, _, value in worker.journal} == {meeting.alert_id}
+
+
+def test_the_decode_agent_packs_a_batchs_reports_one_record_per_partition(
+    tmp_path: Path,
+) -> None:
+    worker = Worker()
+    path = tmp_path / "scenario.nmea"
+    reports_as_nmea(path, scenario()[:300], source="rx1")
+    lines = [
+        event(line.encode(), b"rx1", 0, offset=n)
+        for n, line in enumerate(path.read_text().splitlines())
+    ]
+    worker.run(worker.agents.decode, [lines])
+    packs = [(key, value) for (key, value) in worker.sent("reports") if key[0] == b"pack"]
+    partitions = [partition for (_, partition), _ in packs]
+    assert partitions == sorted(set(partitions))  # one record per partition, in order
+    sent = 0
+    for (_, partition), value in packs:
+        assert value["pack"] == 1
+        for report in value["reports"]:
+            assert partition_of(str(report["mmsi"]).encode(), PARTITIONS) == partition
+        sent += len(value["reports"])
+    assert sent == worker.stages.decode.decoder.stats.decoded_total  # every report, once
+    # Read back, the packs give what the reports one by one give.
+    unpacked = [
+        event(json.dumps(value).encode(), b"pack", partition) for (_, partition), value in packs
+    ]
+    one_by_one = [
+        event(json.dumps(report).encode(), str(report["mmsi"]).encode(), partition)
+        for (_, partition), value in packs
+        for report in value["reports"]
+    ]
+    first, second = Worker(), Worker()
+    first.run(first.agents.track, [unpacked])
+    second.run(second.agents.track, [one_by_one])
+    assert first.sent("alerts") == second.sent("alerts")
+    assert first.sent("cells") == second.sent("cells")
+
+
+def test_a_pack_the_worker_cannot_read_is_dead_lettered() -> None:
+    worker = Worker()
+    bad = [
+        event(json.dumps({"pack": 2, "reports": []}).encode(), b"pack", 0),
+        event(json.dumps({"pack": 1, "reports": "all"}).encode(), b"pack", 1),
+    ]
+    worker.run(worker.agents.track, [bad])
+    dead = [value for _, value in worker.sent("deadletter")]
+    assert [d["failure"] for d in dead] == ["malformed", "malformed"]
+    assert "this worker reads version 1" in dead[0]["detail"]

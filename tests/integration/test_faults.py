@@ -16,6 +16,7 @@ from models.config import load_config
 from models.records import Failure
 from models.serialise import record_to_wire
 from streams.stages import DecodeStage, RawRecord
+from streams.wire import is_pack, unpacked
 from tests.functional.test_stream_guard import HOSTILE, mutated_lines
 from tests.integration.conftest import Stack
 
@@ -90,9 +91,8 @@ def test_every_hostile_line_is_decoded_or_dead_lettered_and_the_agent_never_rest
         f"missing: {list((failures - got_failures).items())[:5]}\n"
         f"extra: {list((got_failures - failures).items())[:5]}"
     )
-    got_reports = Counter(
-        _report_key(d) for d in streamed if isinstance(d, dict) and "mmsi" in d and "raw" not in d
-    )
+    # (reports travel packed, one record per partition and batch: streams/wire.py)
+    got_reports = Counter(_report_key(d) for d in unpack_all(streamed))
     assert got_reports == reports
     # Every message is decoded or failed; the rest of the lines are counted ignored ones.
     assert stats.messages == sum(reports.values()) + sum(failures.values())
@@ -106,3 +106,14 @@ def test_every_hostile_line_is_decoded_or_dead_lettered_and_the_agent_never_rest
     assert metric(text, "vigilmar_deadletter_total") == sum(failures.values()) + len(late)
     assert worker.scrape("/readyz")[0] == 200
     assert metric(text, "vigilmar_ready") == 1
+
+
+def unpack_all(values: list[Any]) -> list[dict[str, Any]]:
+    """The reports among the values read from ``ais.reports``, packs opened."""
+    found: list[dict[str, Any]] = []
+    for value in values:
+        if is_pack(value):
+            found.extend(unpacked(value))
+        elif isinstance(value, dict) and "mmsi" in value and "raw" not in value:
+            found.append(value)
+    return found
