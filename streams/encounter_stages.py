@@ -37,6 +37,7 @@ from models.encounter import (
 from models.encounter.mover import cell_key, parse_cell
 from models.encounter.pipeline import EncounterStats
 from models.watermark import Watermark
+from streams.wire import is_pack, unpacked_keyed
 
 
 def route(movers: Iterable[Mover], config: Config) -> list[tuple[bytes, dict[str, Any]]]:
@@ -179,7 +180,16 @@ class CellAgentStage(_PerPartition[CellStage]):
         self.announced: dict[int, float] = {}
 
     def take(self, partition: int, key: bytes | None, document: Any) -> None:
-        """One message of the cells topic."""
+        """One message of the cells topic (a pack of them: each in turn)."""
+        if is_pack(document):
+            try:
+                items = unpacked_keyed(document)
+            except ValueError:
+                self.malformed += 1
+                return
+            for item_key, item in items:
+                self.take(partition, item_key, item)
+            return
         try:
             if self._announced(partition, document):
                 return

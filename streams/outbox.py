@@ -30,7 +30,7 @@ from streams.encounter_stages import watermark_broadcast
 from streams.kafka import partition_of
 from streams.sharing_stage import SharingStage
 from streams.stages import RawProgress
-from streams.wire import MAX_PACK, pack
+from streams.wire import MAX_PACK, pack, pack_keyed
 
 log = logging.getLogger("vigilmar.worker")
 
@@ -219,10 +219,17 @@ class Outbox:
                 latency.observe(max(0.0, now - alert.at))
 
     async def movers(self, routed: Iterable[tuple[bytes, dict[str, Any]]]) -> None:
-        """Slow movers to their cells, in order on each partition, so the watermark announced
-        after them never overtakes them."""
+        """Slow movers (and held alerts) to their cells, packed (``streams.wire.pack_keyed``):
+        one record per cells partition, in order, so the watermark announced after them never
+        overtakes them."""
+        by_partition: dict[int, list[tuple[bytes, dict[str, Any]]]] = {}
         for key, wire in routed:
-            await self._send(self.topics.cells, key, dumps(wire))
+            by_partition.setdefault(partition_of(key, self.partitions), []).append((key, wire))
+        for partition in sorted(by_partition):
+            items = by_partition[partition]
+            for start in range(0, len(items), MAX_PACK):
+                value = dumps(pack_keyed(items[start : start + MAX_PACK]))
+                await self._send(self.topics.cells, b"pack", value, partition)
 
     async def cell_watermarks(self, marks: Mapping[int, float]) -> None:
         """Tell every cells partition how far each reports partition in ``marks`` has got."""

@@ -6,7 +6,9 @@ any other input.
 them one by one): ``{"pack": 1, "reports": [report, ...]}``, at most ``MAX_PACK`` reports, in
 the order decoded — Kafka records cost far more than their bytes (issue 14). A single report
 as its own record (another producer's, a hand-typed line) is read as before. ``unpacked``
-gives the reports of a pack; a pack of another version or shape is ``malformed``.
+gives the reports of a pack; a pack of another version or shape is ``malformed``. The track
+agent packs its slow movers (and held alerts) for the cells topic the same way, each item with
+its cell key: ``{"pack": 1, "items": [[cell key, message], ...]}`` (``pack_keyed``).
 
 Anything may be written to a Kafka topic: another producer, an older worker, a hand-typed
 ``kafka-console-producer`` line. ``models.serialise.record_from_wire`` only reshapes a
@@ -35,6 +37,25 @@ _TEXT = ("name", "callsign", "destination", "source", "part")
 def pack(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One packed record of reports (``record_to_wire`` documents)."""
     return {"pack": PACK_VERSION, "reports": documents}
+
+
+def pack_keyed(items: list[tuple[bytes, dict[str, Any]]]) -> dict[str, Any]:
+    """One packed record of keyed messages (the cells topic's: each with its cell key)."""
+    return {"pack": PACK_VERSION, "items": [[key.decode(), value] for key, value in items]}
+
+
+def unpacked_keyed(document: dict[str, Any]) -> list[tuple[bytes, Any]]:
+    """The (key, message) items of a keyed pack. Raises ``ValueError`` for another version or
+    shape."""
+    version, items = document.get("pack"), document.get("items")
+    if version != PACK_VERSION or not isinstance(items, list):
+        raise ValueError(f"a pack of version {version!r}; this worker reads {PACK_VERSION}")
+    found = []
+    for item in items:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError(f"a pack item {str(item)[:80]!r}, not [key, message]")
+        found.append((item[0].encode(), item[1]))
+    return found
 
 
 def is_pack(document: Any) -> bool:

@@ -244,13 +244,19 @@ def test_the_agents_send_loitering_through_the_cells_and_publish_it_from_there()
     """The track agent sends a loitering message to the cell where its episode began, not to
     the alerts; the encounter-cells agent publishes it to the alerts and to the vessel, before
     it writes the cell's state."""
+    from streams.wire import is_pack, unpacked_keyed
     from tests.functional.test_worker_agents import Worker, event, report_events
 
     worker = Worker(CONFIG)
     records = [r for r in anchored(367800001, T0, *BAY, 5.0) if not hasattr(r, "ship_type")]
     worker.run(worker.agents.track, [report_events(records)])
     assert not [v for _, v in worker.sent("alerts") if v["type"] == "loitering"]
-    held = [(key, v) for (key, _), v in worker.sent("cells") if "hold" in v]
+    cells = [
+        item
+        for (key, _), value in worker.sent("cells")
+        for item in (unpacked_keyed(value) if is_pack(value) else [(key, value)])
+    ]
+    held = [(key, v) for key, v in cells if "hold" in v]  # (the track agent packs them)
     assert [v["alert"]["type"] for _, v in held] == ["loitering"]
     sent = [
         event(json.dumps(value).encode(), key, sum(key) % PARTITIONS if part is None else part)

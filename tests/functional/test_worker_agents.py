@@ -316,3 +316,10 @@ def test_a_pack_the_worker_cannot_read_is_dead_lettered() -> None:
     dead = [value for _, value in worker.sent("deadletter")]
     assert [d["failure"] for d in dead] == ["malformed", "malformed"]
     assert "this worker reads version 1" in dead[0]["detail"]
+
+
+def test_a_cells_pack_the_worker_cannot_read_is_counted_malformed() -> None:
+    cells = CellAgentStage(CONFIG, PARTITIONS)
+    cells.take(0, b"pack", {"pack": 2, "items": []})
+    cells.take(0, b"pack", {"pack": 1, "items": [["no message"]]})
+    assert cells.malformed == 2
