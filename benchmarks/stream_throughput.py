@@ -39,9 +39,12 @@ import asyncio
 import json
 import os
 import re
+import resource
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -52,7 +55,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 from benchmarks.replay_throughput import build_input
-from benchmarks.stream_harness import Record, Sample, Stack, follow, scrape, totals
+from benchmarks.stream_harness import VIGILMAR, Record, Sample, Stack, follow, scrape, totals
 from models.config import Config
 from models.decode import Decoder
 from models.nmea import LineClock
@@ -156,7 +159,27 @@ def pipeline(records: list[Record], expect: tuple[int, int], count: int) -> Row:
         "e2e/s": expect[1] / makespan,
         "lines/s": len(records) / makespan,
         "cores": (inside[-1][3] - inside[0][3]) / max(inside[-1][0] - inside[0][0], 1e-9),
+        "cpu us/line": 1e6 * (samples[-1][3] - samples[0][3]) / len(records),
     }
+
+
+def replay(records: list[Record]) -> Row:
+    """``vigilmar replay`` of the same lines (their own clock lines give the same event times
+    the feeder stamped), start-up included: wall and CPU time of the child process."""
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "lines.nmea"
+        path.write_bytes(b"".join(line + b"\n" for _, line, _ in records))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.monotonic()
+        subprocess.run(
+            [VIGILMAR, "replay", str(path), "--out", os.devnull, "--no-progress"],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        wall = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"lines/s": len(records) / wall, "cpu us/line": 1e6 * cpu / len(records)}
 
 
 async def paced(
@@ -257,6 +280,10 @@ def report(results: dict[str, list[Row]]) -> None:
     def mid(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
+    if "one worker" in results and "replay" in results:
+        ratio = mid("one worker", "lines/s") / mid("replay", "lines/s")
+        cpu = mid("one worker", "cpu us/line") / mid("replay", "cpu us/line")
+        print(f"one worker / replay: lines/s {ratio:.2f}x, CPU per line {cpu:.1f}x")
     if "one worker" in results and "two workers" in results:
         keys = ("decode/s", "track/s", "e2e/s")
         ratios = [f"{k} {mid('two workers', k) / mid('one worker', k):.2f}x" for k in keys]
@@ -287,6 +314,7 @@ def main() -> int:
         "faust events": ("events", lambda: ceiling(records, "events")),  # only if asked
         "faust take": ("ceiling", lambda: ceiling(records, "take")),
         "faust take+send": ("ceiling", lambda: ceiling(records, "take+send")),
+        "replay": ("one", lambda: replay(records)),
         "one worker": ("one", lambda: pipeline(records, expect, 1)),
         "two workers": ("two", lambda: pipeline(records, expect, 2)),
     }

@@ -5,10 +5,10 @@ worker's declarations: which topic feeds which agent, which table backs which st
 runs how often. The bodies are thin async wrappers (``streams.agents``) that only convert Kafka
 events for the faust-free stages (``streams.worker_state``) and send what comes back:
 
-    ais.raw  --decode-->  ais.reports (key: MMSI)  --track-->  vigilmar.alerts (key: MMSI)
+    ais.raw  --decode-->  ais.reports (by MMSI, packed)  --track-->  vigilmar.alerts (key: MMSI)
                   \\------------------------------------\\----->  ais.deadletter
                                                         \\--> vigilmar.encounter.cells
-    vigilmar.encounter.cells (key: cell) --encounter-cells--> vigilmar.encounter.pairs
+    vigilmar.encounter.cells (by cell, packed) --encounter-cells--> vigilmar.encounter.pairs
     vigilmar.encounter.pairs (key: pair) --encounter-pairs--> vigilmar.alerts
     vigilmar.lists (key: list name) --lists (every worker, whole topic)--> the sharing stage
     every alert, keyed by each vessel it concerns --> vigilmar.vessels.alerts
