@@ -24,8 +24,9 @@ inside a multipart message): every partition holds data spanning the same event 
   over the time between its 10 % and 90 % marks. e2e/s, lines/s: tracked messages and input lines
   over first decoded to last tracked. cores: the workers' CPU s/s in the decode window.
 - latency: one worker with ``lateness_seconds = --lateness`` (0: the pipeline's own delay; the
-  reorder window adds to it one for one). A paced producer sends the GFW worldwide sample (tag
-  blocks stripped, repeated) at each rate, stamped with the wall clock, so event time is the
+  reorder window adds to it one for one). A paced feeder (``streams.feeder.Feeder``, lines
+  packed as ``vigilmar feed`` packs them) sends the GFW worldwide sample (tag blocks stripped,
+  repeated) at each rate, stamped with the wall clock, so event time is the
   wall clock. An instant alert (``start == end``) carries its trigger's event time: latency =
   the alert's Kafka timestamp (set as the worker sends it) minus it. drift: median latency of
   the last fifth of alerts minus the first fifth (> 0: falling behind). hist: the worker's
@@ -51,7 +52,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import murmur2
 
 from benchmarks.replay_throughput import build_input
@@ -60,6 +61,7 @@ from models.config import Config
 from models.decode import Decoder
 from models.nmea import LineClock
 from models.records import InputLine, Outcome, PositionReport, StaticReport
+from streams.feeder import Feeder
 
 ROOT = Path(__file__).resolve().parent.parent
 GFW = ROOT / "replay" / "samples" / "2022-11-10-worldwide.gfw-ais-listener.nmea"
@@ -185,28 +187,28 @@ def replay(records: list[Record]) -> Row:
 async def paced(
     stack: Stack, lines: list[bytes], rate: float, port: int
 ) -> list[tuple[float, float]]:
-    """Send ``lines`` at ``rate``/s stamped with the wall clock; (trigger time, latency) of each
-    instant alert, read until the worker on ``port`` and the alerts have been still for 3 s."""
+    """Send ``lines`` at ``rate``/s stamped with the wall clock, through the feeder as
+    ``vigilmar feed`` sends a receiver's lines (packed: ``streams.feeder``); (trigger time,
+    latency) of each instant alert, read until the worker on ``port`` and the alerts have been
+    still for 3 s."""
     topics, bootstrap = stack.settings.topics, stack.broker.bootstrap
     consumer = AIOKafkaConsumer(
         topics.alerts,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",  # see KAFKA-TESTING
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await consumer.start()
-    await producer.start()
     found: list[tuple[float, float]] = []
+    feeder = Feeder(stack.settings)
     try:
-        start, sent = time.monotonic(), 0
-        while sent < len(lines):
-            due = min(len(lines), int((time.monotonic() - start) * rate))
-            for line in lines[sent:due]:
-                stamp = round(time.time() * 1000)
-                await producer.send(topics.raw, line, key=b"rx-paced", timestamp_ms=stamp)
-            sent = max(sent, due)
-            await asyncio.sleep(0.005)
-        await producer.flush()
+        async with feeder:
+            start, sent = time.monotonic(), 0
+            while sent < len(lines):
+                due = min(len(lines), int((time.monotonic() - start) * rate))
+                for line in lines[sent:due]:
+                    await feeder.send("rx-paced", line, time.time())
+                sent = max(sent, due)
+                await asyncio.sleep(0.005)
         quiet, progress = time.monotonic(), totals(port)[:2]
         while time.monotonic() - quiet < 3:
             batch = await consumer.getmany(timeout_ms=500)
@@ -218,7 +220,6 @@ async def paced(
                     trigger = datetime.fromisoformat(alert["end"]).timestamp()
                     found.append((trigger, message.timestamp / 1000 - trigger))
     finally:
-        await producer.stop()
         await consumer.stop()
     return found
 
