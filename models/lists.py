@@ -38,6 +38,7 @@ from models.alerts import Alert, AlertType, Severity
 from models.records import iso_utc
 from models.scoring import severity_of
 from models.sharing import message_time
+from models.textfile import read_text
 
 __all__ = [
     "LIST_RISK_WEIGHT",
@@ -237,16 +238,7 @@ def _read(path: Path) -> tuple[str, list[Listing]]:
 
 
 def _text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ListError(f"list {path}: cannot read it ({err.strerror})") from err
-    if len(raw) > MAX_FILE_BYTES:
-        raise ListError(f"list {path}: larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ListError(f"list {path}: not UTF-8 text ({err.reason})") from err
+    return read_text(path, "list", ListError, MAX_FILE_BYTES)
 
 
 def _rows(label: str, text: str) -> tuple[str, list[tuple[int, dict[str, str | None]]]]:

@@ -25,6 +25,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.textfile import read_text
 from zones.locodes import zones_of_locode
 
 __all__ = ["PortRisk", "PortRiskError", "PortRisks", "load_port_risks"]
@@ -70,17 +71,7 @@ def load_port_risks(path: str | Path, zone_ids: Collection[str]) -> PortRisks:
     """Read a port risk file; ``zone_ids``: the catalogue's, which a ``port`` must name (as a
     zone id, or through its UN/LOCODE). ``PortRiskError`` on any problem."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise PortRiskError(f"port risk file {path}: cannot read it ({err.strerror})") from err
-    if len(raw) > MAX_FILE_BYTES:
-        raise PortRiskError(f"port risk file {path}: larger than {MAX_FILE_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise PortRiskError(f"port risk file {path}: line {line}: not UTF-8 text") from err
+    text = read_text(path, "port risk file", PortRiskError, MAX_FILE_BYTES)
     rows = csv.reader(text.splitlines())
     header = [name.strip().lower() for name in next(rows, [])]
     if tuple(header) != _COLUMNS:

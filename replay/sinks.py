@@ -199,24 +199,37 @@ VESSEL_CSV_COLUMNS = (
 )
 
 
-class VesselRiskSink:
-    """Wraps the replay's alert sink: passes every batch on unchanged and feeds each alert to
-    ``risk``, the per-vessel accumulator. Call ``save`` at the end."""
+class _Accumulating:
+    """Wraps the replay's alert sink: passes every batch on unchanged and folds each alert
+    into ``take`` (what the subclass accumulates)."""
 
-    def __init__(self, inner: AlertWriter, risk: VesselRisk | None = None) -> None:
+    def __init__(self, inner: AlertWriter) -> None:
         self.inner = inner
-        self.risk = risk if risk is not None else VesselRisk()
+
+    def take(self, alert: Alert) -> None:
+        raise NotImplementedError
 
     def write(self, alerts: list[Alert]) -> None:
         self.inner.write(alerts)
         for alert in alerts:
-            self.risk.update(alert)
+            self.take(alert)
 
     def close(self) -> None:
         """Close the wrapped sink, if it has a ``close``."""
         close = getattr(self.inner, "close", None)
         if callable(close):
             close()
+
+
+class VesselRiskSink(_Accumulating):
+    """Feeds each alert to ``risk``, the per-vessel accumulator. Call ``save`` at the end."""
+
+    def __init__(self, inner: AlertWriter, risk: VesselRisk | None = None) -> None:
+        super().__init__(inner)
+        self.risk = risk if risk is not None else VesselRisk()
+
+    def take(self, alert: Alert) -> None:
+        self.risk.update(alert)
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write every vessel's summary to ``path`` — CSV if its name ends in ``.csv``, JSON
@@ -298,24 +311,15 @@ VOYAGE_CSV_COLUMNS = (
 )
 
 
-class VoyageSink:
-    """Wraps the replay's alert sink: passes every batch on unchanged and feeds each alert to
-    ``voyages`` (``models.voyages``). Call ``save`` at the end."""
+class VoyageSink(_Accumulating):
+    """Feeds each alert to ``voyages`` (``models.voyages``). Call ``save`` at the end."""
 
     def __init__(self, inner: AlertWriter, voyages: Voyages) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.voyages = voyages
 
-    def write(self, alerts: list[Alert]) -> None:
-        self.inner.write(alerts)
-        for alert in alerts:
-            self.voyages.update(alert)
-
-    def close(self) -> None:
-        """Close the wrapped sink, if it has a ``close``."""
-        close = getattr(self.inner, "close", None)
-        if callable(close):
-            close()
+    def take(self, alert: Alert) -> None:
+        self.voyages.update(alert)
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write every voyage to ``path`` — CSV if its name ends in ``.csv``, JSON Lines

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from models.alerts import Alert
 from models.config import VesselRiskConfig
 from models.serialise import alert_from_dict
 from models.vessel_risk import VesselRisk
@@ -19,6 +20,17 @@ from models.vessel_risk import VesselRisk
 
 class NotAnAlert(ValueError):
     """A vessel-alerts message whose key is not an MMSI or whose value is not an alert."""
+
+
+def vessel_alert(key: bytes | None, document: Any) -> tuple[bytes, int, Alert]:
+    """The key of a vessel-alerts message, the MMSI it is for (that key) and the alert it
+    carries; raises ``NotAnAlert`` for a message of the wrong shape."""
+    try:
+        if key is None:
+            raise TypeError("no key")
+        return key, int(key), alert_from_dict(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise NotAnAlert(repr(err)) from err
 
 
 class VesselRiskStage:
@@ -34,13 +46,7 @@ class VesselRiskStage:
         the alert) into that vessel's state. If its summary changed, the state is written to the
         table and the summary returned; else ``None``. Raises ``NotAnAlert`` for a message of the
         wrong shape."""
-        try:
-            if key is None:
-                raise TypeError("no key")
-            mmsi = int(key)
-            alert = alert_from_dict(document)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise NotAnAlert(repr(err)) from err
+        key, mmsi, alert = vessel_alert(key, document)
         risk = VesselRisk(self.weights)
         stored = self.table.get(key)
         if stored is not None:

@@ -15,9 +15,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from models.engine import Engine
-from models.serialise import alert_from_dict
 from models.voyages import Change, Voyages
-from streams.vessel_risk import NotAnAlert
+from streams.vessel_risk import vessel_alert
 
 
 class VoyageStage:
@@ -31,13 +30,7 @@ class VoyageStage:
     def update(self, key: bytes | None, document: Any) -> list[Change]:
         """Fold one message of the vessel-alerts topic into that vessel's voyages; the changes
         to publish. Raises ``NotAnAlert`` for a message of the wrong shape."""
-        try:
-            if key is None:
-                raise TypeError("no key")
-            mmsi = int(key)
-            alert = alert_from_dict(document)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise NotAnAlert(repr(err)) from err
+        key, mmsi, alert = vessel_alert(key, document)
         voyages = Voyages.of(self.engine)
         stored = self.table.get(key)
         if stored is not None:
