@@ -24,7 +24,7 @@ the close of its call (``port_call.exit_minutes`` later), taken in when the voya
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -210,9 +210,9 @@ class Voyages:
         return {
             "mmsi": mmsi,
             "vessel": None if state.vessel is None else state.vessel.to_dict(),
-            "voyages": [_voyage_data(voyage) for voyage in state.voyages],
+            "voyages": [asdict(voyage) for voyage in state.voyages],
             "calling": state.calling,
-            "loose": [[alert_id, _member_data(m)] for alert_id, m in state.loose],
+            "loose": [[alert_id, asdict(m)] for alert_id, m in state.loose],
         }
 
     def restore(self, data: dict[str, Any]) -> int:
@@ -400,34 +400,6 @@ def _seconds(text: str) -> float:
 
 def _words(kind: str) -> str:
     return kind.replace("_", " ")
-
-
-def _member_data(member: Member) -> dict[str, Any]:
-    return {
-        "type": member.type,
-        "start": member.start,
-        "score": member.score,
-        "dark_hours": member.dark_hours,
-        "destination": member.destination,
-        "port_points": member.port_points,
-    }
-
-
-def _voyage_data(voyage: Voyage) -> dict[str, Any]:
-    return {
-        "departure": voyage.departure,
-        "from_id": voyage.from_id,
-        "from_name": voyage.from_name,
-        "arrival": voyage.arrival,
-        "to_id": voyage.to_id,
-        "to_name": voyage.to_name,
-        "distance_nm": voyage.distance_nm,
-        "max_corridor_nm": voyage.max_corridor_nm,
-        "declared": dict(voyage.declared),
-        "members": {alert_id: _member_data(m) for alert_id, m in voyage.members.items()},
-        "omitted": voyage.omitted,
-        "short": voyage.short,
-    }
 
 
 def _voyage_from(data: dict[str, Any]) -> Voyage:
