@@ -5,7 +5,9 @@ values, calls a stage of ``WorkerStages`` and sends what comes back through the 
 ``streams/app.py`` declares which topic, table, interval or signal each one serves. Delivery is
 at least once: every batch's messages are delivered (``Outbox.settle``, which sends again what
 the broker refused) before the agent takes its next batch, so before faust commits the
-batch's offsets, and alerts before the state behind them is written.
+batch's offsets, and alerts before the state behind them is written; that state's changelog
+records are awaited too (``streams.tables.all_written``), since faust's own wait for them
+before a commit gives up after 0.1 s.
 
 No message kills an agent: the stages turn what they cannot take into failures for the
 dead-letter topic (``DecodeStage`` line by line, ``TrackStage`` report by report and, should
@@ -35,6 +37,7 @@ from streams.stages import (
     split_outcomes,
     unprocessed,
 )
+from streams.tables import all_written
 from streams.vessel_risk import NotAnAlert
 from streams.worker_state import WorkerStages, consumer_lag, read_to_end
 
@@ -105,6 +108,7 @@ class WorkerAgents:
                 await self.out.failures(failures)
                 await self.out.settle()
                 stages.store.flush()
+                await all_written(self.app)
                 self._record_track()
             stages.activity.end("track", had_input=has_reports(documents))
 
@@ -120,6 +124,7 @@ class WorkerAgents:
                 await self.out.pair_watermarks(moved)
                 await self.out.settle()
                 store_changes(self.cells_table, cells.flush())
+                await all_written(self.app)
                 self._record_encounters()
 
     async def encounter_pairs(self, stream: Any) -> None:
@@ -131,6 +136,7 @@ class WorkerAgents:
                 await self.out.alerts(pairs.advance())
                 await self.out.settle()
                 store_changes(self.pairs_table, pairs.flush())
+                await all_written(self.app)
                 self._record_encounters()
 
     async def vessel_risk(self, stream: Any) -> None:
@@ -149,6 +155,7 @@ class WorkerAgents:
                 self.telemetry.voyages.labels(_voyage_kind(record)).inc()
             if summary is not None or voyages:
                 await self.out.settle()
+            await all_written(self.app)
 
     # -- timers -----------------------------------------------------------------------------
 
@@ -173,6 +180,7 @@ class WorkerAgents:
         await self._publish(step)
         await self.out.settle()
         self.stages.store.flush()
+        await all_written(self.app)
         self._record_track()
 
     async def raw_progress(self) -> None:
@@ -236,6 +244,7 @@ class WorkerAgents:
         self.telemetry.set_ready(False)
         self.telemetry.consumer_lag.clear()  # the partitions may be another worker's now
         self.stages.revoked()
+        await all_written(self.app)
 
     async def assigned(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         names = self.names

@@ -39,6 +39,7 @@ from streams.lists_agent import ListsReader
 from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
 from streams.sharing_stage import sharing_stage
+from streams.tables import DurableTable
 from streams.worker_state import WorkerStages
 from zones.catalogue import load_catalogue
 from zones.index import ZoneIndex
@@ -191,6 +192,7 @@ def _faust_options(settings: Settings) -> dict[str, Any]:
         "web_bind": settings.web_host,
         "key_serializer": "raw",
         "value_serializer": "raw",
+        "Table": DurableTable,  # changelog writes awaited per batch (streams/tables.py)
     }
     if settings.producer_max_batch_size is not None:
         options["producer_max_batch_size"] = settings.producer_max_batch_size

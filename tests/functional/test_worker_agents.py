@@ -97,7 +97,6 @@ class Worker:
         self.journal: Journal = []
         self.now = 1000.0
         self.consumer = FakeConsumer()
-        app = SimpleNamespace(consumer=self.consumer, producer=FakeProducer())
         topic = {
             field: FakeTopic(field, self.journal) for field in WorkerTopics.__dataclass_fields__
         }
@@ -105,6 +104,8 @@ class Worker:
             name: FakeTable(name, self.journal)
             for name in ("vessels", "vessel-risk", "encounter-cells", "encounter-pairs")
         }
+        # Writes to these tables are at once where they go: nothing for ``all_written``.
+        app = SimpleNamespace(consumer=self.consumer, producer=FakeProducer(), tables=self.tables)
         self.stages = WorkerStages.build(
             Engine(config, ZoneIndex(ZONES)),
             self.tables["vessels"],
