@@ -24,8 +24,8 @@ inside a multipart message): every partition holds data spanning the same event 
   over the time between its 10 % and 90 % marks. e2e/s, lines/s: tracked messages and input lines
   over first decoded to last tracked. cores: the workers' CPU s/s in the decode window.
 - latency: one worker with ``lateness_seconds = --lateness`` (0: the pipeline's own delay; the
-  reorder window adds to it one for one). A paced feeder (``streams.feeder.Feeder``, as
-  ``vigilmar feed`` sends) sends the GFW worldwide sample (tag blocks stripped,
+  reorder window adds to it one for one). A paced feeder (``streams.feeder.Feeder``, lines
+  packed as ``vigilmar feed`` packs them) sends the GFW worldwide sample (tag blocks stripped,
   repeated) at each rate, stamped with the wall clock, so event time is the
   wall clock. An instant alert (``start == end``) carries its trigger's event time: latency =
   the alert's Kafka timestamp (set as the worker sends it) minus it. drift: median latency of
@@ -188,9 +188,9 @@ async def paced(
     stack: Stack, lines: list[bytes], rate: float, port: int
 ) -> list[tuple[float, float]]:
     """Send ``lines`` at ``rate``/s stamped with the wall clock, through the feeder as
-    ``vigilmar feed`` sends a receiver's lines (``streams.feeder``); (trigger time, latency) of
-    each instant alert, read until the worker on ``port`` and the alerts have been still for
-    3 s."""
+    ``vigilmar feed`` sends a receiver's lines (packed: ``streams.feeder``); (trigger time,
+    latency) of each instant alert, read until the worker on ``port`` and the alerts have been
+    still for 3 s."""
     topics, bootstrap = stack.settings.topics, stack.broker.bootstrap
     consumer = AIOKafkaConsumer(
         topics.alerts,

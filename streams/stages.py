@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from models.alerts import Alert
@@ -26,7 +26,7 @@ from models.track import VesselState
 from models.watermark import Watermark
 from streams.coverage_stages import CoverageListener, is_announcement
 from streams.encounter_stages import hold_alerts, route
-from streams.wire import is_pack, report_from_wire, unpacked
+from streams.wire import is_pack, report_from_wire, unpack_lines, unpacked
 
 log = logging.getLogger("vigilmar.worker")
 
@@ -70,7 +70,18 @@ class DecodeStage:
         return out
 
     def _decode(self, record: RawRecord, out: list[Outcome], feed: Any) -> None:
-        """One raw record's outcomes onto ``out``."""
+        """One raw record's outcomes onto ``out``: its line, or each line of a raw pack (with
+        its own receive time; its failures name the record's offset)."""
+        lines = unpack_lines(record.value)
+        if lines is None:
+            self._line(record, out, feed)
+            return
+        for when, line in lines:
+            timestamp = record.timestamp if when is None else when
+            self._line(replace(record, value=line, timestamp=timestamp), out, feed)
+
+    def _line(self, record: RawRecord, out: list[Outcome], feed: Any) -> None:
+        """One line's outcomes onto ``out``."""
         try:
             text = record.value.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -127,13 +138,14 @@ def unprocessed(records: Iterable[RawRecord], err: Exception) -> list[Outcome]:
     return [
         Failure(
             FailureReason.DECODE_ERROR,
-            raw=record.value.decode("utf-8", "backslashreplace"),
+            raw=line.decode("utf-8", "backslashreplace"),
             source=record.source,
             line_no=record.offset,
             detail=f"the decode stage raised {err!r:.300} on its batch",
-            timestamp=record.timestamp,
+            timestamp=record.timestamp if when is None else when,
         )
         for record in records
+        for when, line in unpack_lines(record.value) or [(None, record.value)]
     ]
 
 

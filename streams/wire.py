@@ -1,6 +1,11 @@
 """Reports on ``ais.reports``: packed by the decode agent, read back and checked as strictly as
 any other input.
 
+**Raw packs.** The feeder sends a source's lines a few at a time as one ``ais.raw`` record
+(``RAW_PACK`` then, per line, its receive time in milliseconds, a tab and the line as it came,
+bytes and all, then a newline): ``pack_lines``, read back by ``unpack_lines``. A record without
+the marker is one line, as a console producer or a receiver's own Kafka output writes it.
+
 **Packs.** The decode agent sends a batch's reports as one record per reports partition (key
 ``pack``, the partition the reports' MMSIs hash to, as Kafka's default partitioner would put
 them one by one): ``{"pack": 1, "reports": [report, ...]}``, at most ``MAX_PACK`` reports, in
@@ -26,12 +31,36 @@ from models.records import PLAUSIBLE, Decoded, FailureReason
 from models.serialise import record_from_wire
 
 PACK_VERSION = 1
+#: The first bytes of a raw record holding several lines (no NMEA line starts with \x1e).
+RAW_PACK = b"\x1evigilmar-lines/1\n"
 #: Reports in one packed record, at most (about 250 bytes each: well under a broker's 1 MB).
 MAX_PACK = 1000
 
 _NUMBERS = ("lat", "lon", "speed", "course")
 _WHOLE = ("heading", "status", "ship_type")
 _TEXT = ("name", "callsign", "destination", "source", "part")
+
+
+def pack_lines(lines: list[tuple[float, bytes]]) -> bytes:
+    """One raw record of (receive time, line) pairs; lines hold no newline."""
+    return RAW_PACK + b"".join(b"%d\t%b\n" % (round(when * 1000), line) for when, line in lines)
+
+
+def unpack_lines(value: bytes) -> list[tuple[float | None, bytes]] | None:
+    """The (receive time or None, line) pairs of a raw pack; ``None`` for a single line. A line
+    whose time cannot be read keeps the record's time (None here)."""
+    if not value.startswith(RAW_PACK):
+        return None
+    lines: list[tuple[float | None, bytes]] = []
+    for row in value[len(RAW_PACK) :].split(b"\n"):
+        if not row:
+            continue
+        stamp, tab, line = row.partition(b"\t")
+        if tab and stamp.isdigit() and len(stamp) <= 15:
+            lines.append((int(stamp) / 1000, line))
+        else:
+            lines.append((None, row))
+    return lines
 
 
 def pack(documents: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import LocalBroker, free_port
+from streams.wire import unpack_lines
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,15 @@ async def raw_records(bootstrap: str, topic: str, count: int) -> list[tuple[byte
         while len(found) < count and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for messages in batch.values():
-                found.extend((m.key, m.value, m.timestamp) for m in messages)
+                for m in messages:  # a pack of lines: each line with its own time
+                    packed = unpack_lines(m.value)
+                    if packed is None:
+                        found.append((m.key, m.value, m.timestamp))
+                    else:
+                        found.extend(
+                            (m.key, line, m.timestamp if t is None else round(t * 1000))
+                            for t, line in packed
+                        )
     finally:
         await consumer.stop()
     return found

@@ -31,6 +31,7 @@ import pytest
 from streams.broker import free_port, tansu_binary
 from streams.kafka import client_options
 from streams.settings import Security, settings_from_env, suffixed_topics
+from streams.wire import unpack_lines
 from tests.integration.conftest import READY, VIGILMAR
 from tests.nmea_tracks import pyseas_as_nmea
 
@@ -226,11 +227,15 @@ def test_the_feeder_and_a_client_work_over_tls_with_the_right_ca(
     lines = sum(1 for line in NMEA.read_bytes().splitlines() if line.strip())
     assert f"{lines:,} sent" in done.stderr
     settings = settings_from_env(env)
-    raw = asyncio.run(
+    records = asyncio.run(
         read_over_tls(
-            tls_broker.tls, settings.topics.raw, settings.security, lambda v: len(v) >= lines
+            tls_broker.tls,
+            settings.topics.raw,
+            settings.security,
+            lambda v: len(raw_lines(v)) >= lines,
         )
     )
+    raw = raw_lines(records)
     assert len(raw) == lines
     assert set(raw) == {
         line.rstrip(b"\r\n") for line in NMEA.read_bytes().splitlines() if line.strip()
@@ -356,3 +361,12 @@ def test_sasl_settings_reach_the_kafka_clients(tmp_path: Path) -> None:
     assert credentials.password == "s3cret"
     assert credentials.mechanism is SASLMechanism.SCRAM_SHA_512
     assert credentials.protocol.name == "SASL_PLAINTEXT"
+
+
+def raw_lines(values: list[bytes]) -> list[bytes]:
+    """The lines of raw records, packs opened (the feeder packs a source's lines)."""
+    found: list[bytes] = []
+    for value in values:
+        packed = unpack_lines(value)
+        found.extend([value] if packed is None else [line for _, line in packed])
+    return found
