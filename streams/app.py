@@ -40,6 +40,7 @@ from streams.outbox import Outbox, WorkerTopics
 from streams.settings import Settings
 from streams.sharing_stage import sharing_stage
 from streams.tables import DurableTable
+from streams.transport import Transport
 from streams.worker_state import WorkerStages
 from zones.catalogue import load_catalogue
 from zones.index import ZoneIndex
@@ -63,6 +64,8 @@ def create_app(
             raise PortRiskError(f"VIGILMAR_PORT_RISK: {err}") from err
     engine = Engine(_config(settings, config), zones, port_risks=risks)
     app = faust.App(settings.app_id, **_faust_options(settings))
+    # Before the first topic asks for it: the transport with the fetch wait of the settings.
+    app.transport = Transport(app.conf.broker_consumer, app, fetch_wait_ms=settings.fetch_wait_ms)
     names, partitions, tick = settings.topics, settings.partitions, settings.idle_tick_seconds
     topic = partial(_topic, app)
     topics = WorkerTopics(

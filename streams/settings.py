@@ -15,8 +15,11 @@
   as are the voyages, `VIGILMAR_TOPIC_VOYAGES` (`vigilmar.voyages`, compacted: by MMSI and
   departure).
 - `VIGILMAR_PARTITIONS` (`4`), `VIGILMAR_REPLICATION` (`1`): for the topics the worker creates.
-- `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.5`): events taken per batch and
+- `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.2`): events taken per batch and
   the longest wait for a full one.
+- `VIGILMAR_FETCH_WAIT_MS` (`100`): how long the broker may hold a worker's fetch while there
+  is nothing to read (faust's own 1500 ms makes every hop wait that long on Tansu, which does
+  not answer a held fetch when data arrives; `streams/transport.py`).
 - `VIGILMAR_IDLE_TICK_SECONDS` (`5`): how often an idle worker moves event time on by the clock.
 - `VIGILMAR_WEB_HOST` (`127.0.0.1`), `VIGILMAR_WEB_PORT` (`6066`): faust's web server.
 - `VIGILMAR_DATA_DIR` (`vigilmar-data`): faust's local directory.
@@ -102,7 +105,8 @@ class Settings:
     partitions: int = 4
     replication: int = 1
     batch_size: int = 2000
-    batch_seconds: float = 0.5
+    batch_seconds: float = 0.2
+    fetch_wait_ms: int = 100
     idle_tick_seconds: float = 5.0
     web_host: str = "127.0.0.1"
     web_port: int = 6066
@@ -191,6 +195,9 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
     if default_zones not in (None, "0", "1"):
         raise SettingsError(f"VIGILMAR_DEFAULT_ZONES={default_zones!r}; use 0 or 1")
     batch_limit = get("PRODUCER_MAX_BATCH_SIZE")
+    fetch_wait_ms = int(number("FETCH_WAIT_MS", int, defaults.fetch_wait_ms))
+    if not 1 <= fetch_wait_ms <= 60_000:
+        raise SettingsError(f"VIGILMAR_FETCH_WAIT_MS={fetch_wait_ms}; use 1 to 60000 (ms)")
     return Settings(
         broker=get("BROKER") or defaults.broker,
         zones=tuple(Path(p.strip()) for p in (get("ZONES") or "").split(",") if p.strip()),
@@ -202,6 +209,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         replication=int(number("REPLICATION", int, defaults.replication)),
         batch_size=int(number("BATCH_SIZE", int, defaults.batch_size)),
         batch_seconds=number("BATCH_SECONDS", float, defaults.batch_seconds),
+        fetch_wait_ms=fetch_wait_ms,
         idle_tick_seconds=number("IDLE_TICK_SECONDS", float, defaults.idle_tick_seconds),
         web_host=get("WEB_HOST") or defaults.web_host,
         web_port=int(number("WEB_PORT", int, defaults.web_port)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from models.alerts import Alert
 from models.config import Config
 from models.engine import Engine
 from models.serialise import record_to_wire
+from streams.app import create_app
 from streams.coverage_stages import CoverageAnnouncer
 from streams.settings import Settings, SettingsError, settings_from_env
 from streams.stages import DecodeStage, RawProgress, RawRecord, TrackStage
@@ -210,6 +213,24 @@ def test_settings_come_from_the_environment() -> None:
         settings_from_env({"VIGILMAR_PARTITIONS": "many"})
     with pytest.raises(SettingsError, match="SASL_SSL"):
         settings_from_env({"VIGILMAR_SECURITY_PROTOCOL": "TLS"})
+    assert settings.fetch_wait_ms == 100
+    assert settings_from_env({"VIGILMAR_FETCH_WAIT_MS": "250"}).fetch_wait_ms == 250
+    with pytest.raises(SettingsError, match="VIGILMAR_FETCH_WAIT_MS=0"):
+        settings_from_env({"VIGILMAR_FETCH_WAIT_MS": "0"})
+
+
+def test_the_workers_consumer_holds_an_empty_fetch_as_long_as_it_is_told(tmp_path: Path) -> None:
+    async def consumer_wait() -> int:  # no broker: the consumer is made, not started
+        settings = Settings(fetch_wait_ms=250, data_dir=tmp_path)
+        app = create_app(settings, Config(), ZoneIndex([]))
+        thread = app.consumer._thread  # type: ignore[attr-defined]
+        consumer = thread._create_worker_consumer(app.transport)
+        try:
+            return int(consumer._fetch_max_wait_ms)
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(consumer_wait()) == 250
 
 
 def test_a_worker_knows_when_every_decoder_has_read_its_raw_partition_to_the_end() -> None:
