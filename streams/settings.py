@@ -15,7 +15,7 @@
   as are the voyages, `VIGILMAR_TOPIC_VOYAGES` (`vigilmar.voyages`, compacted: by MMSI and
   departure).
 - `VIGILMAR_PARTITIONS` (`4`), `VIGILMAR_REPLICATION` (`1`): for the topics the worker creates.
-- `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.2`): events taken per batch and
+- `VIGILMAR_BATCH_SIZE` (`2000`), `VIGILMAR_BATCH_SECONDS` (`0.1`): events taken per batch and
   the longest wait for a full one.
 - `VIGILMAR_FETCH_WAIT_MS` (`100`): how long the broker may hold a worker's fetch while there
   is nothing to read (faust's own 1500 ms makes every hop wait that long on Tansu, which does
@@ -105,7 +105,7 @@ class Settings:
     partitions: int = 4
     replication: int = 1
     batch_size: int = 2000
-    batch_seconds: float = 0.2
+    batch_seconds: float = 0.1
     fetch_wait_ms: int = 100
     idle_tick_seconds: float = 5.0
     web_host: str = "127.0.0.1"
